@@ -1,0 +1,152 @@
+using Pipeline.Lake;
+using Pipeline.Projection;
+using Pipeline.Schema;
+
+namespace Pipeline.Buffers;
+
+/// <summary>Receives a partition's rows when they are to become a file.</summary>
+internal interface IPartitionFlushTarget
+{
+    void Flush(PartitionKey key, TlsEventColumns rows);
+}
+
+/// <summary>
+/// Rows held column-wise per (event_date, account_id). A partition is flushed when it reaches the row limit;
+/// when all partitions together pass the memory budget the largest is flushed, so memory is bounded by
+/// configuration however many partitions are open.
+/// </summary>
+internal sealed class PartitionBuffers
+{
+    private readonly long _budgetBytes;
+    private readonly int _maxRowsPerFile;
+    private readonly Dictionary<PartitionKey, TlsEventColumns> _partitions = [];
+    private readonly Utf8Interner?[] _interners = new Utf8Interner?[Col.Count];
+    private readonly string?[] _values = new string?[Col.Count];
+    private long _bufferedBytes;
+
+    public PartitionBuffers(long budgetBytes, int maxRowsPerFile)
+    {
+        _budgetBytes = budgetBytes;
+        _maxRowsPerFile = maxRowsPerFile;
+        for (var c = 0; c < Col.Count; c++)
+        {
+            _interners[c] = TlsEventSchema.StringColumns[c].Dictionary ? new Utf8Interner() : null;
+        }
+    }
+
+    /// <summary>Where flushed partitions go; set per unit of work (a batch, a shard range).</summary>
+    public IPartitionFlushTarget? Target { get; set; }
+
+    public int OpenPartitions => _partitions.Count;
+
+    public long BufferedBytes => _bufferedBytes + InternedBytes;
+
+    private long InternedBytes => _interners.Sum(i => i?.RetainedBytes ?? 0);
+
+    public void Append(ProjectedRow row, in RowKey rowKey)
+    {
+        long unique = 0;
+        for (var c = 0; c < Col.Count; c++)
+        {
+            if (!row.Has(c))
+            {
+                _values[c] = null;
+                continue;
+            }
+
+            var bytes = row.Get(c);
+            if (_interners[c] is { } interner)
+            {
+                _values[c] = interner.Intern(bytes);
+            }
+            else
+            {
+                var s = System.Text.Encoding.UTF8.GetString(bytes);
+                _values[c] = s;
+                unique += 24 + (s.Length * 2);
+            }
+        }
+
+        var key = new PartitionKey(rowKey.EventDay, rowKey.AccountId);
+        if (!_partitions.TryGetValue(key, out var columns))
+        {
+            columns = new TlsEventColumns();
+            _partitions.Add(key, columns);
+            _bufferedBytes += 1024;
+        }
+
+        _bufferedBytes += columns.Append(rowKey.EventTimeUtc, _values, unique);
+        if (columns.Count >= _maxRowsPerFile)
+        {
+            Flush(key, columns);
+        }
+        else if (_bufferedBytes + InternedBytesCheap() > _budgetBytes)
+        {
+            FlushLargest();
+        }
+    }
+
+    // Interners grow only on a miss; checking their total on every row would cost 17 reads per row.
+    private long _internedCache;
+    private int _internedAge;
+
+    private long InternedBytesCheap()
+    {
+        if (++_internedAge >= 4096)
+        {
+            _internedAge = 0;
+            _internedCache = InternedBytes;
+        }
+
+        return _internedCache;
+    }
+
+    /// <summary>Writes every open partition (end of a batch, shutdown).</summary>
+    public void FlushAll()
+    {
+        foreach (var (key, columns) in _partitions.OrderBy(p => p.Key.EventDay).ThenBy(p => p.Key.AccountId).ToList())
+        {
+            Flush(key, columns);
+        }
+
+        // Interned values can outlive many batches; drop them once they are a large share of the budget.
+        if (InternedBytes > _budgetBytes / 4)
+        {
+            for (var c = 0; c < Col.Count; c++)
+            {
+                _interners[c] = _interners[c] is null ? null : new Utf8Interner();
+            }
+
+            _internedCache = 0;
+        }
+    }
+
+    private void FlushLargest()
+    {
+        TlsEventColumns? largest = null;
+        PartitionKey largestKey = default;
+        foreach (var (key, columns) in _partitions)
+        {
+            if (largest is null || columns.EstimatedBytes > largest.EstimatedBytes)
+            {
+                largest = columns;
+                largestKey = key;
+            }
+        }
+
+        if (largest is not null)
+        {
+            Flush(largestKey, largest);
+        }
+    }
+
+    private void Flush(PartitionKey key, TlsEventColumns columns)
+    {
+        _partitions.Remove(key);
+        _bufferedBytes -= columns.EstimatedBytes + 1024;
+        if (columns.Count > 0)
+        {
+            (Target ?? throw new InvalidOperationException("no flush target set")).Flush(key, columns);
+        }
+    }
+}

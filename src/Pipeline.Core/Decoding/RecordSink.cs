@@ -1,0 +1,68 @@
+using System.Text;
+using Pipeline.Projection;
+
+namespace Pipeline.Decoding;
+
+/// <summary>What the decoder knows about the input it reads.</summary>
+/// <param name="Name">How the input is named in rejects and logs (a path, an S3 key, shard/sequence, topic/partition/offset).</param>
+/// <param name="FallbackAccount">The recipient account the input's location names (org-trail path), or -1.</param>
+public readonly record struct InputContext(string Name, long FallbackAccount = -1);
+
+/// <summary>Where in an input a record sat. Turned into text only when a reject is written.</summary>
+/// <param name="Line">1-based line in a newline-delimited input, or 0.</param>
+/// <param name="Offset">Byte offset in the decoded (decompressed) input or message, or -1.</param>
+/// <param name="LogEvent">Index in a CloudWatch Logs payload's <c>logEvents</c>, or -1.</param>
+/// <param name="KplRecord">Index of the user record in a KPL aggregate, or -1.</param>
+public readonly record struct RecordPosition(long Line = 0, long Offset = -1, int LogEvent = -1, int KplRecord = -1)
+{
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        if (KplRecord >= 0)
+        {
+            sb.Append("kpl record ").Append(KplRecord);
+        }
+
+        if (Line > 0)
+        {
+            Sep(sb).Append("line ").Append(Line);
+        }
+
+        if (Offset >= 0)
+        {
+            Sep(sb).Append("byte ").Append(Offset);
+        }
+
+        if (LogEvent >= 0)
+        {
+            Sep(sb).Append("logEvents[").Append(LogEvent).Append(']');
+        }
+
+        return sb.Length == 0 ? "whole input" : sb.ToString();
+    }
+
+    private static StringBuilder Sep(StringBuilder sb) => sb.Length > 0 ? sb.Append(", ") : sb;
+}
+
+/// <summary>Things the decoder passes over on purpose; counted, not rejected.</summary>
+public enum SkipKind
+{
+    /// <summary>A CloudWatch Logs CONTROL_MESSAGE (health check of the subscription).</summary>
+    ControlMessage,
+
+    /// <summary>A CloudTrail Insights record or file.</summary>
+    Insight,
+}
+
+/// <summary>Receives what the decoder finds. Implementations decide where rows and rejects go.</summary>
+internal interface IRecordSink
+{
+    /// <summary>A valid row; <paramref name="row"/> is reused after the call returns.</summary>
+    void Accept(ProjectedRow row, in RowKey key);
+
+    /// <summary>A record or input that could not become a row.</summary>
+    void Reject(string input, in RecordPosition position, RejectReason reason, string? detail);
+
+    /// <summary>Something passed over on purpose.</summary>
+    void Skip(SkipKind kind);
+}

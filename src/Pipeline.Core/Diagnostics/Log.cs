@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.Diagnostics;
+
+/// <summary>Log messages of the core, with stable event IDs.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Ingest of {Source} into {Lake}: {Inputs} inputs in {Batches} batches ({AlreadyDone} already done)")]
+    public static partial void IngestStarting(ILogger logger, string source, string lake, int inputs, int batches, int alreadyDone);
+
+    [LoggerMessage(1002, LogLevel.Information, "Recovered staging: {Finished} committed batches finished, {Discarded} uncommitted discarded")]
+    public static partial void StagingRecovered(ILogger logger, int finished, int discarded);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Batch {BatchId} committed: {Inputs} inputs, {Files} files")]
+    public static partial void BatchCommitted(ILogger logger, string batchId, int inputs, int files);
+
+    [LoggerMessage(1004, LogLevel.Error, "Batch {BatchId} failed; it stays unchecked and is redone on the next run")]
+    public static partial void BatchFailed(ILogger logger, string batchId, Exception exception);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Rejected {Input} ({Position}): {Reason}")]
+    public static partial void Rejected(ILogger logger, string input, string position, string reason);
+}

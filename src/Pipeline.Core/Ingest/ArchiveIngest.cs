@@ -1,0 +1,206 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Buffers;
+using Pipeline.Decoding;
+using Pipeline.Diagnostics;
+using Pipeline.Lake;
+using Pipeline.Parquet;
+using Pipeline.Projection;
+using Pipeline.Sources.Files;
+
+namespace Pipeline.Ingest;
+
+/// <summary>What to ingest, and where.</summary>
+/// <param name="Source">A file or a directory tree.</param>
+/// <param name="Lake">The lake's root folder.</param>
+/// <param name="From">First UTC event date kept (inclusive), or null.</param>
+/// <param name="To">Last UTC event date kept (inclusive), or null.</param>
+public sealed record IngestRequest(string Source, string Lake, DateOnly? From = null, DateOnly? To = null);
+
+/// <summary>What a finished run saw besides its live stats.</summary>
+public sealed record IngestResult(IngestStats Stats, ScanCounts Scan, TimeSpan Elapsed, int RecoveredBatches);
+
+/// <summary>
+/// Ingests a file tree (an org trail archive copy, NDJSON exports, captured streams) into the local lake:
+/// batches are read in parallel, each committed atomically, and finished inputs are checkpointed, so a run
+/// killed at any moment is finished by running it again, with every event present once.
+/// </summary>
+public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILogger<ArchiveIngest>? logger = null)
+{
+    private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
+
+    /// <summary>Live counters, readable while <see cref="RunAsync"/> runs.</summary>
+    public IngestStats Stats { get; } = new();
+
+    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        if (!File.Exists(request.Source) && !Directory.Exists(request.Source))
+        {
+            throw new IngestException($"source does not exist: {request.Source}");
+        }
+
+        if (request.From is { } f && request.To is { } t && f > t)
+        {
+            throw new IngestException($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}");
+        }
+
+        var lake = new LakeLayout(request.Lake);
+        using var lakeLock = LockLake(lake);
+        var checkpoint = new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
+        var (finished, discarded) = StagedBatch.Recover(lake, checkpoint);
+        if (finished + discarded > 0)
+        {
+            Log.StagingRecovered(_log, finished, discarded);
+        }
+
+        var counts = new ScanCounts();
+        List<ArchiveInput> inputs;
+        try
+        {
+            inputs = ArchiveScanner.Scan(request.Source, request.From, request.To, counts);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IngestException($"cannot list source {request.Source}: {e.Message}", e);
+        }
+
+        var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
+        var pending = inputs.Where(i => !checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText))).ToList();
+        var batches = ArchiveScanner.Batch(pending, (long)options.MaxBatchMiB * 1024 * 1024, filterText);
+        Stats.InputsTotal = pending.Count;
+        Stats.InputsAlreadyDone = inputs.Count - pending.Count;
+        Stats.BytesTotal = pending.Sum(i => i.Size);
+        Stats.BatchesTotal = batches.Count;
+        Log.IngestStarting(_log, request.Source, lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
+
+        var parallelism = Math.Max(1, Math.Min(options.Parallelism, batches.Count));
+        var channel = Channel.CreateBounded<ArchiveBatch>(new BoundedChannelOptions(parallelism * 2)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleWriter = true,
+        });
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var settings = new ParquetSettings(options.Compression, options.ZstdLevel);
+        var limits = new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024);
+        var budgetPerWorker = (long)options.MemoryBudgetMiB * 1024 * 1024 / parallelism;
+
+        var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(
+            () => Work(channel.Reader, lake, checkpoint, settings, limits, budgetPerWorker, filterText, request, failed.Token),
+            CancellationToken.None)).ToArray();
+
+        try
+        {
+            foreach (var batch in batches)
+            {
+                await channel.Writer.WriteAsync(batch, failed.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // A worker failed or the run was cancelled; the workers' outcome says which.
+        }
+        finally
+        {
+            channel.Writer.TryComplete();
+        }
+
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (Exception) when (workers.Any(w => w.IsFaulted))
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            var error = workers.First(w => w.IsFaulted).Exception!.InnerException!;
+            throw error is IngestException ? error : new IngestException(error.Message, error);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new IngestResult(Stats, counts, time.GetElapsedTime(started), finished);
+
+        void Work(ChannelReader<ArchiveBatch> reader, LakeLayout lakeLayout, FileCheckpoint cp, ParquetSettings parquet,
+            DecoderLimits decoderLimits, long budget, string filter, IngestRequest req, CancellationToken ct)
+        {
+            var decoder = new RecordDecoder(decoderLimits);
+            var buffers = new PartitionBuffers(budget, options.MaxRowsPerFile);
+            try
+            {
+                while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                {
+                    while (reader.TryRead(out var batch))
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        try
+                        {
+                            RunBatch(batch, decoder, buffers, lakeLayout, cp, parquet, filter, req, ct);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            Log.BatchFailed(_log, batch.Id, e);
+                            failed.Cancel();
+                            throw;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped: uncommitted staging is discarded by the next run.
+            }
+        }
+    }
+
+    private void RunBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, LakeLayout lake, FileCheckpoint checkpoint,
+        ParquetSettings parquet, string filterText, IngestRequest request, CancellationToken ct)
+    {
+        var staged = new StagedBatch(lake, batch.Id);
+        using (var sink = new BatchSink(staged, buffers, Stats, parquet, request.From, request.To))
+        {
+            foreach (var input in batch.Inputs)
+            {
+                ct.ThrowIfCancellationRequested();
+                var context = new InputContext(input.Identity, input.Account);
+                try
+                {
+                    using var stream = new FileStream(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                    decoder.Decode(stream, context, sink);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    sink.Reject(input.Identity, default, RejectReason.ReadError, e.Message);
+                }
+
+                Stats.InputDone(input.Size);
+            }
+
+            sink.Complete();
+        }
+
+        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, filterText)).ToList(), checkpoint);
+        Stats.BatchDone();
+        Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.Files.Count);
+    }
+
+    private static FileStream LockLake(LakeLayout lake)
+    {
+        try
+        {
+            Directory.CreateDirectory(lake.CheckpointsDirectory);
+            return new FileStream(Path.Combine(lake.CheckpointsDirectory, "ingest.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IngestException($"lake is not writable: {lake.Root} ({e.Message})", e);
+        }
+        catch (IOException e) when (Directory.Exists(lake.CheckpointsDirectory) && File.Exists(Path.Combine(lake.CheckpointsDirectory, "ingest.lock")))
+        {
+            throw new IngestException($"another ingest is running on the lake {lake.Root} (lock held on _checkpoints/ingest.lock)", e);
+        }
+        catch (IOException e)
+        {
+            throw new IngestException($"lake is not writable: {lake.Root} ({e.Message})", e);
+        }
+    }
+}

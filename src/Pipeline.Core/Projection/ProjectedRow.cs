@@ -1,0 +1,95 @@
+using System.Buffers;
+using Pipeline.Schema;
+
+namespace Pipeline.Projection;
+
+/// <summary>
+/// One record's projected fields as unescaped UTF-8 slices of a reusable scratch buffer.
+/// Reset per record; nothing here allocates on the hot path once the scratch has grown.
+/// </summary>
+internal sealed class ProjectedRow
+{
+    // Slots beyond the schema's string columns.
+    internal const int EventTime = Col.Count;
+    internal const int Recipient = Col.Count + 1;
+    internal const int DetailType = Col.Count + 2;
+    internal const int MessageType = Col.Count + 3;
+    internal const int SlotCount = Col.Count + 4;
+
+    private readonly int[] _offset = new int[SlotCount];
+    private readonly int[] _length = new int[SlotCount];
+    private byte[] _scratch = new byte[4096];
+    private int _used;
+
+    /// <summary>Scratch for unescaping property names.</summary>
+    public byte[] NameBuffer { get; } = new byte[64];
+
+    /// <summary>Range of the <c>detail</c> object in the reader's buffer (EventBridge), or -1.</summary>
+    public long DetailStart { get; set; } = -1;
+
+    /// <summary>End (exclusive) of the <c>detail</c> object.</summary>
+    public long DetailEnd { get; set; }
+
+    /// <summary>Range of the <c>logEvents</c> array in the reader's buffer (CloudWatch Logs), or -1.</summary>
+    public long LogEventsStart { get; set; } = -1;
+
+    /// <summary>End (exclusive) of the <c>logEvents</c> array.</summary>
+    public long LogEventsEnd { get; set; }
+
+    /// <summary>True when <c>eventTime</c> was present but not a string.</summary>
+    public bool EventTimeWrongType { get; set; }
+
+    /// <summary>Number of top-level keys that looked like CloudTrail record fields.</summary>
+    public int RecordKeys { get; set; }
+
+    public void Reset()
+    {
+        Array.Fill(_length, -1);
+        _used = 0;
+        DetailStart = -1;
+        LogEventsStart = -1;
+        EventTimeWrongType = false;
+        RecordKeys = 0;
+    }
+
+    public bool Has(int slot) => _length[slot] >= 0;
+
+    public ReadOnlySpan<byte> Get(int slot)
+    {
+        var len = _length[slot];
+        return len < 0 ? default : _scratch.AsSpan(_offset[slot], len);
+    }
+
+    /// <summary>Reserves <paramref name="maxBytes"/> for a slot; commit with <see cref="Commit"/>.</summary>
+    public Span<byte> Reserve(int maxBytes)
+    {
+        if (_used + maxBytes > _scratch.Length)
+        {
+            var bigger = new byte[Math.Max(_scratch.Length * 2, _used + maxBytes)];
+            _scratch.AsSpan(0, _used).CopyTo(bigger);
+            _scratch = bigger;
+        }
+
+        return _scratch.AsSpan(_used, maxBytes);
+    }
+
+    public void Commit(int slot, int written)
+    {
+        _offset[slot] = _used;
+        _length[slot] = written;
+        _used += written;
+    }
+
+    public void Set(int slot, ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(Reserve(value.Length));
+        Commit(slot, value.Length);
+    }
+
+    public void Clear(int slot) => _length[slot] = -1;
+
+    /// <summary>Approximate bytes held by the values, for memory accounting.</summary>
+    public int ValueBytes => _used;
+
+    internal static readonly SearchValues<byte> Digits = SearchValues.Create("0123456789"u8);
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Pipeline.Schema;
+
+namespace Pipeline.Sources.Files;
+
+/// <summary>One input file of a file-tree or archive source.</summary>
+/// <param name="Path">Where to read it.</param>
+/// <param name="Identity">
+/// What names it across runs and machines: from <c>AWSLogs/</c> on for CloudTrail's own layout (globally unique
+/// names, the same in a local copy and in the bucket), else the full path.
+/// </param>
+/// <param name="Size">Bytes.</param>
+/// <param name="Account">Account in an <c>AWSLogs/…/ACCOUNT/CloudTrail/</c> path, or -1.</param>
+/// <param name="DeliveryDate">The date folder in such a path: the delivery date, not the events' date.</param>
+public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate)
+{
+    /// <summary>Group of inputs that go into one batch together: an account's delivery day, or the file alone.</summary>
+    public string GroupKey => Account >= 0 && DeliveryDate is { } d
+        ? $"{Account:D12}/{d:yyyy-MM-dd}"
+        : Identity;
+}
+
+/// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
+/// <param name="Id">Deterministic ID from the inputs, their sizes, the filters and the schema version.</param>
+/// <param name="Inputs">In the order they are read.</param>
+public sealed record ArchiveBatch(string Id, IReadOnlyList<ArchiveInput> Inputs)
+{
+    public long Bytes => Inputs.Sum(i => i.Size);
+}
+
+/// <summary>What a scan found besides inputs.</summary>
+public sealed class ScanCounts
+{
+    public int DigestFiles { get; set; }
+
+    public int InsightFiles { get; set; }
+
+    public int FolderMarkers { get; set; }
+
+    public int OutsideDateRange { get; set; }
+}
+
+/// <summary>
+/// Walks a file or directory tree and returns the inputs to read, grouped into batches. Recognises CloudTrail's
+/// S3 layout (<c>AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/…</c>) to skip digest and insight files
+/// and to prune by delivery date, but reads every other file too: its form is decided by content.
+/// </summary>
+public static partial class ArchiveScanner
+{
+    [GeneratedRegex(@"(?:^|/)(AWSLogs/(?:(o-[a-z0-9]{4,32})/)?(\d{12})/CloudTrail/([A-Za-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex CloudTrailPath();
+
+    /// <summary>Lists the inputs under <paramref name="source"/> in a stable order.</summary>
+    public static List<ArchiveInput> Scan(string source, DateOnly? from, DateOnly? to, ScanCounts counts)
+    {
+        var full = System.IO.Path.GetFullPath(source);
+        IEnumerable<string> files;
+        if (File.Exists(full))
+        {
+            files = [full];
+        }
+        else if (Directory.Exists(full))
+        {
+            files = Directory.EnumerateFiles(full, "*", new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                IgnoreInaccessible = false,
+                AttributesToSkip = FileAttributes.None,
+                ReturnSpecialDirectories = false,
+            });
+        }
+        else
+        {
+            throw new FileNotFoundException($"source does not exist: {source}", source);
+        }
+
+        var inputs = new List<ArchiveInput>();
+        foreach (var path in files.Order(StringComparer.Ordinal))
+        {
+            var unix = path.Replace('\\', '/');
+            var size = new FileInfo(path).Length;
+            var input = Classify(unix, path, size, counts);
+            if (input is null)
+            {
+                continue;
+            }
+
+            // Files are named by delivery time, which trails the events: a day's events can arrive the next day.
+            if (input.DeliveryDate is { } delivered
+                && ((from is { } f && delivered < f) || (to is { } t && delivered > t.AddDays(1))))
+            {
+                counts.OutsideDateRange++;
+                continue;
+            }
+
+            inputs.Add(input);
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Classifies one object by its key or path; null for objects that are not inputs.</summary>
+    public static ArchiveInput? Classify(string key, string path, long size, ScanCounts counts)
+    {
+        if (key.Contains("/CloudTrail-Digest/", StringComparison.Ordinal))
+        {
+            counts.DigestFiles++;
+            return null;
+        }
+
+        if (key.Contains("/CloudTrail-Insight/", StringComparison.Ordinal))
+        {
+            counts.InsightFiles++;
+            return null;
+        }
+
+        if (size == 0 && (key.EndsWith('/') || key.EndsWith("_$folder$", StringComparison.Ordinal)))
+        {
+            counts.FolderMarkers++;
+            return null;
+        }
+
+        var m = CloudTrailPath().Match(key);
+        if (m.Success
+            && DateOnly.TryParseExact($"{m.Groups[5].Value}-{m.Groups[6].Value}-{m.Groups[7].Value}", "yyyy-MM-dd",
+                CultureInfo.InvariantCulture, DateTimeStyles.None, out var delivered))
+        {
+            return new ArchiveInput(path, m.Groups[1].Value, size, long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), delivered);
+        }
+
+        return new ArchiveInput(path, key, size, -1, null);
+    }
+
+    /// <summary>
+    /// Groups inputs into batches: all files of one account's delivery day together (few, large output files per
+    /// partition), any other file alone; groups above <paramref name="maxBatchBytes"/> are cut in order.
+    /// </summary>
+    public static List<ArchiveBatch> Batch(IEnumerable<ArchiveInput> inputs, long maxBatchBytes, string filterText)
+    {
+        var batches = new List<ArchiveBatch>();
+        foreach (var group in inputs.GroupBy(i => i.GroupKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var current = new List<ArchiveInput>();
+            long bytes = 0;
+            foreach (var input in group.OrderBy(i => i.Identity, StringComparer.Ordinal))
+            {
+                if (current.Count > 0 && bytes + input.Size > maxBatchBytes)
+                {
+                    batches.Add(new ArchiveBatch(BatchId(current, filterText), current));
+                    current = [];
+                    bytes = 0;
+                }
+
+                current.Add(input);
+                bytes += input.Size;
+            }
+
+            if (current.Count > 0)
+            {
+                batches.Add(new ArchiveBatch(BatchId(current, filterText), current));
+            }
+        }
+
+        return batches;
+    }
+
+    /// <summary>The checkpoint key of an input: identity, size and the filters it was read under.</summary>
+    public static string CheckpointKey(ArchiveInput input, string filterText) => $"{input.Identity}|{input.Size}|{filterText}";
+
+    private static string BatchId(List<ArchiveInput> inputs, string filterText)
+    {
+        var sb = new StringBuilder().Append('v').Append(TlsEventSchema.Version).Append('|').Append(filterText);
+        foreach (var i in inputs)
+        {
+            sb.Append('\n').Append(i.Identity).Append('|').Append(i.Size);
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+        return "f" + Convert.ToHexStringLower(hash.AsSpan(0, 10));
+    }
+}
