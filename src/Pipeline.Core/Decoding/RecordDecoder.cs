@@ -69,7 +69,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                     return;
                 }
 
-                DecodeKpl(all.AsSpan(0, length), default);
+                DecodeKpl(all.AsSpan(0, length), RecordPosition.WholeInput);
             }
             finally
             {
@@ -87,7 +87,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     {
         _sink = sink;
         _input = input;
-        DecodeBlob(data, default, 0);
+        DecodeBlob(data, RecordPosition.WholeInput, 0);
     }
 
     private void DecodeBlob(ReadOnlySpan<byte> data, RecordPosition pos, int depth)
@@ -166,7 +166,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
         catch (InvalidDataException e)
         {
-            Reject(pos, RejectReason.CorruptGzip, e.Message);
+            Reject(pos, RejectReason.CorruptGzip, CorruptText(e));
             return null;
         }
 
@@ -187,6 +187,9 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         return buffer;
     }
 
+    // GZipStream's own text ("unsupported compression method") misleads for damaged data.
+    private static string CorruptText(InvalidDataException e) => $"gzip data is damaged and cannot be decompressed ({e.Message})";
+
     private static string TruncationText(long produced, uint? trailer) =>
         $"gzip data ends early: decompressed {produced} bytes but the gzip trailer says {trailer?.ToString() ?? "nothing"} (truncated, or a multi-member gzip)";
 
@@ -200,7 +203,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
         catch (InvalidDataException e)
         {
-            RejectInput(RejectReason.CorruptGzip, e.Message);
+            RejectInput(RejectReason.CorruptGzip, CorruptText(e));
         }
     }
 
@@ -526,7 +529,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
     private void Reject(in RecordPosition pos, RejectReason reason, string? detail) => _sink.Reject(_input.Name, pos, reason, detail);
 
-    private void RejectInput(RejectReason reason, string detail) => _sink.Reject(_input.Name, default, reason, detail);
+    private void RejectInput(RejectReason reason, string detail) => _sink.Reject(_input.Name, RecordPosition.WholeInput, reason, detail);
 
     /// <summary>Reads more input into the buffer, compacting or growing it; false when it would pass <paramref name="limit"/>.</summary>
     private static bool Fill(Stream stream, ref byte[] buffer, ref int start, ref int end, ref long consumedBefore, ref bool eof, long limit)

@@ -15,6 +15,12 @@ public readonly record struct InputContext(string Name, long FallbackAccount = -
 /// <param name="KplRecord">Index of the user record in a KPL aggregate, or -1.</param>
 public readonly record struct RecordPosition(long Line = 0, long Offset = -1, int LogEvent = -1, int KplRecord = -1)
 {
+    /// <summary>The whole input (a reject of a file or message, not of one record in it).</summary>
+    public static readonly RecordPosition WholeInput = new(0, -1, -1, -1);
+
+    /// <summary>True for <see cref="WholeInput"/>.</summary>
+    public bool IsWholeInput => this == WholeInput;
+
     public override string ToString()
     {
         var sb = new StringBuilder();

@@ -169,7 +169,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    sink.Reject(input.Identity, default, RejectReason.ReadError, e.Message);
+                    sink.Reject(input.Identity, RecordPosition.WholeInput, RejectReason.ReadError, e.Message);
                 }
 
                 Stats.InputDone(input.Size);

@@ -51,7 +51,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
 
     public void Reject(string input, in RecordPosition position, RejectReason reason, string? detail)
     {
-        if (position != default)
+        if (!position.IsWholeInput)
         {
             _stats.AddRecords(1);
         }

@@ -17,9 +17,12 @@ namespace Pipeline.Sources.Files;
 /// <param name="DeliveryDate">The date folder in such a path: the delivery date, not the events' date.</param>
 public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate)
 {
-    /// <summary>Group of inputs that go into one batch together: an account's delivery day, or the file alone.</summary>
+    /// <summary>
+    /// Group of inputs that go into one batch together: a delivery day of the archive (all accounts and regions,
+    /// so each partition gets few, large files and a commit covers many inputs), or the file alone.
+    /// </summary>
     public string GroupKey => Account >= 0 && DeliveryDate is { } d
-        ? $"{Account:D12}/{d:yyyy-MM-dd}"
+        ? $"AWSLogs@{d:yyyy-MM-dd}"
         : Identity;
 }
 
@@ -135,7 +138,7 @@ public static partial class ArchiveScanner
     }
 
     /// <summary>
-    /// Groups inputs into batches: all files of one account's delivery day together (few, large output files per
+    /// Groups inputs into batches: all files of one delivery day together (few, large output files per
     /// partition), any other file alone; groups above <paramref name="maxBatchBytes"/> are cut in order.
     /// </summary>
     public static List<ArchiveBatch> Batch(IEnumerable<ArchiveInput> inputs, long maxBatchBytes, string filterText)
