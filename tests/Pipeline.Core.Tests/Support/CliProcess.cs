@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Pipeline.Tests.Support;
 
 /// <summary>Runs the built <c>pipeline</c> as a user would: a separate process.</summary>
-internal static class Cli
+internal static class CliProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
