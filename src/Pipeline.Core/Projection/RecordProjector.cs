@@ -41,15 +41,9 @@ internal static class RecordProjector
             switch (name.Length)
             {
                 case 6 when name.SequenceEqual("detail"u8):
-                    if (r.TokenType == JsonTokenType.StartObject)
+                    if (TryCaptureRange(ref r, JsonTokenType.StartObject, out var detailStart, out var detailEnd))
                     {
-                        row.DetailStart = r.TokenStartIndex;
-                        r.Skip();
-                        row.DetailEnd = r.BytesConsumed;
-                    }
-                    else
-                    {
-                        r.Skip();
+                        (row.DetailStart, row.DetailEnd) = (detailStart, detailEnd);
                     }
 
                     continue;
@@ -88,15 +82,9 @@ internal static class RecordProjector
                     Take(ref r, row, Col.EventType);
                     break;
                 case 9 when name.SequenceEqual("logEvents"u8):
-                    if (r.TokenType == JsonTokenType.StartArray)
+                    if (TryCaptureRange(ref r, JsonTokenType.StartArray, out var eventsStart, out var eventsEnd))
                     {
-                        row.LogEventsStart = r.TokenStartIndex;
-                        r.Skip();
-                        row.LogEventsEnd = r.BytesConsumed;
-                    }
-                    else
-                    {
-                        r.Skip();
+                        (row.LogEventsStart, row.LogEventsEnd) = (eventsStart, eventsEnd);
                     }
 
                     continue;
@@ -148,6 +136,16 @@ internal static class RecordProjector
         return ObjectKind.Record;
     }
 
+    /// <summary>Skips the current value, noting its byte range when it is of the <paramref name="expected"/> kind.</summary>
+    private static bool TryCaptureRange(ref Utf8JsonReader r, JsonTokenType expected, out long start, out long end)
+    {
+        var matches = r.TokenType == expected;
+        start = r.TokenStartIndex;
+        r.Skip();
+        end = r.BytesConsumed;
+        return matches;
+    }
+
     /// <summary>Reads the remaining properties of the current object up to its EndObject.</summary>
     public static void SkipRestOfObject(ref Utf8JsonReader r)
     {
@@ -158,38 +156,29 @@ internal static class RecordProjector
         }
     }
 
-    private static void ReadTlsDetails(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf)
+    /// <summary>The fields wanted from a nested object: leaf names to slots, and nested objects to their own sets.</summary>
+    private sealed class FieldSet(params (string Name, int Slot)[] leaves)
     {
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            r.Skip();
-            return;
-        }
+        public byte[][] Names { get; } = [.. leaves.Select(l => System.Text.Encoding.UTF8.GetBytes(l.Name))];
 
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = PropertyName(ref r, nameBuf);
-            r.Read();
-            if (name.SequenceEqual("tlsVersion"u8))
-            {
-                Take(ref r, row, Col.TlsVersion);
-            }
-            else if (name.SequenceEqual("cipherSuite"u8))
-            {
-                Take(ref r, row, Col.CipherSuite);
-            }
-            else if (name.SequenceEqual("clientProvidedHostHeader"u8))
-            {
-                Take(ref r, row, Col.ClientHost);
-            }
-            else
-            {
-                r.Skip();
-            }
-        }
+        public int[] Slots { get; } = [.. leaves.Select(l => l.Slot)];
+
+        public (byte[] Name, FieldSet Set)[] Children { get; init; } = [];
     }
 
-    private static void ReadUserIdentity(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf)
+    private static readonly FieldSet TlsDetails = new(("tlsVersion", Col.TlsVersion), ("cipherSuite", Col.CipherSuite), ("clientProvidedHostHeader", Col.ClientHost));
+
+    private static readonly FieldSet UserIdentity = new(("type", Col.PrincipalType), ("arn", Col.PrincipalArn), ("accountId", Col.CallerAccountId), ("accessKeyId", Col.AccessKeyId))
+    {
+        Children = [("sessionContext"u8.ToArray(), new FieldSet { Children = [("sessionIssuer"u8.ToArray(), new FieldSet(("arn", Col.SessionIssuerArn)))] })],
+    };
+
+    private static void ReadTlsDetails(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf) => ReadFields(ref r, row, nameBuf, TlsDetails);
+
+    private static void ReadUserIdentity(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf) => ReadFields(ref r, row, nameBuf, UserIdentity);
+
+    /// <summary>Reads a nested object, taking the fields <paramref name="set"/> names and skipping the rest; non-objects are skipped.</summary>
+    private static void ReadFields(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf, FieldSet set)
     {
         if (r.TokenType != JsonTokenType.StartObject)
         {
@@ -201,62 +190,26 @@ internal static class RecordProjector
         {
             var name = PropertyName(ref r, nameBuf);
             r.Read();
-            if (name.SequenceEqual("type"u8))
+            var handled = false;
+            for (var i = 0; i < set.Names.Length && !handled; i++)
             {
-                Take(ref r, row, Col.PrincipalType);
-            }
-            else if (name.SequenceEqual("arn"u8))
-            {
-                Take(ref r, row, Col.PrincipalArn);
-            }
-            else if (name.SequenceEqual("accountId"u8))
-            {
-                Take(ref r, row, Col.CallerAccountId);
-            }
-            else if (name.SequenceEqual("accessKeyId"u8))
-            {
-                Take(ref r, row, Col.AccessKeyId);
-            }
-            else if (name.SequenceEqual("sessionContext"u8))
-            {
-                ReadSessionContext(ref r, row, nameBuf);
-            }
-            else
-            {
-                r.Skip();
-            }
-        }
-    }
-
-    private static void ReadSessionContext(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf)
-    {
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            r.Skip();
-            return;
-        }
-
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = PropertyName(ref r, nameBuf);
-            r.Read();
-            if (name.SequenceEqual("sessionIssuer"u8) && r.TokenType == JsonTokenType.StartObject)
-            {
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                if (name.SequenceEqual(set.Names[i]))
                 {
-                    var inner = PropertyName(ref r, nameBuf);
-                    r.Read();
-                    if (inner.SequenceEqual("arn"u8))
-                    {
-                        Take(ref r, row, Col.SessionIssuerArn);
-                    }
-                    else
-                    {
-                        r.Skip();
-                    }
+                    Take(ref r, row, set.Slots[i]);
+                    handled = true;
                 }
             }
-            else
+
+            foreach (var (childName, child) in set.Children)
+            {
+                if (!handled && name.SequenceEqual(childName))
+                {
+                    ReadFields(ref r, row, nameBuf, child);
+                    handled = true;
+                }
+            }
+
+            if (!handled)
             {
                 r.Skip();
             }
