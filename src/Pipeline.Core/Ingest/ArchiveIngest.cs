@@ -172,6 +172,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     sink.Reject(input.Identity, RecordPosition.WholeInput, RejectReason.ReadError, e.Message);
                 }
 
+                sink.PublishCounts();
                 Stats.InputDone(input.Size);
             }
 

@@ -25,6 +25,8 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     private FileStream? _rejectStream;
     private Utf8JsonWriter? _rejectWriter;
     private string? _rejectsRelative;
+    private long _records;
+    private long _outsideDateRange;
 
     public BatchSink(StagedBatch staged, PartitionBuffers buffers, IngestStats stats, ParquetSettings parquet, DateOnly? from, DateOnly? to)
     {
@@ -39,10 +41,10 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
 
     public void Accept(ProjectedRow row, in RowKey key)
     {
-        _stats.AddRecords(1);
+        _records++;
         if ((_fromDay is { } f && key.EventDay < f) || (_toDay is { } t && key.EventDay > t))
         {
-            _stats.AddOutsideDateRange(1);
+            _outsideDateRange++;
             return;
         }
 
@@ -53,7 +55,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     {
         if (!position.IsWholeInput)
         {
-            _stats.AddRecords(1);
+            _records++;
         }
 
         var code = reason.Code();
@@ -110,9 +112,19 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         _stats.FileWritten(rows.Count, size);
     }
 
+    /// <summary>Adds the counts since the last call to the run's stats (per input, not per record: the stats are shared).</summary>
+    public void PublishCounts()
+    {
+        _stats.AddRecords(_records);
+        _stats.AddOutsideDateRange(_outsideDateRange);
+        _records = 0;
+        _outsideDateRange = 0;
+    }
+
     /// <summary>Flushes what is buffered and closes the rejects file; the batch is then ready to commit.</summary>
     public void Complete()
     {
+        PublishCounts();
         _buffers.FlushAll();
         if (_rejectStream is not null)
         {

@@ -39,9 +39,6 @@ internal sealed class ProjectedRow
     /// <summary>True when <c>eventTime</c> was present but not a string.</summary>
     public bool EventTimeWrongType { get; set; }
 
-    /// <summary>Number of top-level keys that looked like CloudTrail record fields.</summary>
-    public int RecordKeys { get; set; }
-
     public void Reset()
     {
         Array.Fill(_length, -1);
@@ -49,7 +46,6 @@ internal sealed class ProjectedRow
         DetailStart = -1;
         LogEventsStart = -1;
         EventTimeWrongType = false;
-        RecordKeys = 0;
     }
 
     public bool Has(int slot) => _length[slot] >= 0;
@@ -87,9 +83,6 @@ internal sealed class ProjectedRow
     }
 
     public void Clear(int slot) => _length[slot] = -1;
-
-    /// <summary>Approximate bytes held by the values, for memory accounting.</summary>
-    public int ValueBytes => _used;
 
     internal static readonly SearchValues<byte> Digits = SearchValues.Create("0123456789"u8);
 }

@@ -119,8 +119,6 @@ internal static class RecordProjector
                     r.Skip();
                     continue;
             }
-
-            row.RecordKeys++;
         }
 
         if (row.LogEventsStart >= 0 && row.Has(ProjectedRow.MessageType))

@@ -46,20 +46,6 @@ public static class TlsEventSchema
 
     /// <summary>All data columns (not partitions) in file order.</summary>
     public static IEnumerable<string> ColumnNames => [EventTimeColumn, .. StringColumns.Select(c => c.Name)];
-
-    /// <summary>Index of a string column by name, for readers that want one field.</summary>
-    public static int IndexOf(string name)
-    {
-        for (var i = 0; i < StringColumns.Count; i++)
-        {
-            if (StringColumns[i].Name == name)
-            {
-                return i;
-            }
-        }
-
-        throw new ArgumentException($"no string column named {name}", nameof(name));
-    }
 }
 
 /// <summary>One UTF-8 string column of the compact schema.</summary>
