@@ -151,11 +151,22 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    private byte[]? Gunzip(ReadOnlySpan<byte> data, RecordPosition pos, out int length)
+    private unsafe byte[]? Gunzip(ReadOnlySpan<byte> data, RecordPosition pos, out int length)
     {
         length = 0;
-        var copy = data.ToArray();
-        using var tail = new GzipTailStream(new MemoryStream(copy, writable: false), ReadOnlyMemory<byte>.Empty);
+
+        // The message is read in place (pinned), not copied: Kinesis and Kafka hand over one per record.
+        fixed (byte* start = data)
+        {
+            using var raw = new UnmanagedMemoryStream(start, data.Length);
+            return Gunzip(raw, pos, out length);
+        }
+    }
+
+    private byte[]? Gunzip(Stream raw, RecordPosition pos, out int length)
+    {
+        length = 0;
+        using var tail = new GzipTailStream(raw, ReadOnlyMemory<byte>.Empty);
         using var gz = new GZipStream(tail, CompressionMode.Decompress);
         byte[] buffer;
         bool tooLarge;

@@ -86,9 +86,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         var limits = new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024);
         var budgetPerWorker = (long)options.MemoryBudgetMiB * 1024 * 1024 / parallelism;
 
-        var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(
-            () => Work(channel.Reader, lake, checkpoint, settings, limits, budgetPerWorker, filterText, request, failed.Token),
-            CancellationToken.None)).ToArray();
+        var run = new RunContext(lake, checkpoint, settings, filterText, request);
+        var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToArray();
 
         try
         {
@@ -120,28 +119,23 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         cancellationToken.ThrowIfCancellationRequested();
         return new IngestResult(Stats, counts, time.GetElapsedTime(started), finished);
 
-        void Work(ChannelReader<ArchiveBatch> reader, LakeLayout lakeLayout, FileCheckpoint cp, ParquetSettings parquet,
-            DecoderLimits decoderLimits, long budget, string filter, IngestRequest req, CancellationToken ct)
+        async Task WorkAsync(ChannelReader<ArchiveBatch> reader, CancellationToken ct)
         {
-            var decoder = new RecordDecoder(decoderLimits);
-            var buffers = new PartitionBuffers(budget, options.MaxRowsPerFile);
+            var decoder = new RecordDecoder(limits);
+            var buffers = new PartitionBuffers(budgetPerWorker, options.MaxRowsPerFile);
             try
             {
-                while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                await foreach (var batch in reader.ReadAllAsync(ct).ConfigureAwait(false))
                 {
-                    while (reader.TryRead(out var batch))
+                    try
                     {
-                        ct.ThrowIfCancellationRequested();
-                        try
-                        {
-                            RunBatch(batch, decoder, buffers, lakeLayout, cp, parquet, filter, req, ct);
-                        }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            Log.BatchFailed(_log, batch.Id, e);
-                            failed.Cancel();
-                            throw;
-                        }
+                        RunBatch(batch, decoder, buffers, run, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        Log.BatchFailed(_log, batch.Id, e);
+                        await failed.CancelAsync().ConfigureAwait(false);
+                        throw;
                     }
                 }
             }
@@ -152,11 +146,13 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
     }
 
-    private void RunBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, LakeLayout lake, FileCheckpoint checkpoint,
-        ParquetSettings parquet, string filterText, IngestRequest request, CancellationToken ct)
+    /// <summary>What every batch of one run shares.</summary>
+    private sealed record RunContext(LakeLayout Lake, FileCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request);
+
+    private void RunBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
     {
-        var staged = new StagedBatch(lake, batch.Id);
-        using (var sink = new BatchSink(staged, buffers, Stats, parquet, request.From, request.To))
+        var staged = new StagedBatch(run.Lake, batch.Id);
+        using (var sink = new BatchSink(staged, buffers, Stats, run.Parquet, run.Request.From, run.Request.To))
         {
             foreach (var input in batch.Inputs)
             {
@@ -179,7 +175,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             sink.Complete();
         }
 
-        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, filterText)).ToList(), checkpoint);
+        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText)).ToList(), run.Checkpoint);
         Stats.BatchDone();
         Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.Files.Count);
     }
