@@ -86,8 +86,16 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         var limits = new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024);
         var budgetPerWorker = (long)options.MemoryBudgetMiB * 1024 * 1024 / parallelism;
 
+        // Workers decode and write; one committer makes each finished batch durable and visible meanwhile, so the
+        // CPUs are not idle while fsync waits on the disk. The queue is short: staged batches hold no row memory.
+        var commits = Channel.CreateBounded<(StagedBatch Staged, ArchiveBatch Batch)>(new BoundedChannelOptions(parallelism)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
         var run = new RunContext(lake, checkpoint, settings, filterText, request);
-        var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToArray();
+        var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
+        var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
         try
         {
@@ -105,14 +113,24 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             channel.Writer.TryComplete();
         }
 
+        var all = workers.Append(committer).ToList();
         try
         {
-            await Task.WhenAll(workers).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(workers).ConfigureAwait(false);
+            }
+            finally
+            {
+                commits.Writer.TryComplete();
+            }
+
+            await committer.ConfigureAwait(false);
         }
-        catch (Exception) when (workers.Any(w => w.IsFaulted))
+        catch (Exception) when (all.Any(w => w.IsFaulted))
         {
             await failed.CancelAsync().ConfigureAwait(false);
-            var error = workers.First(w => w.IsFaulted).Exception!.InnerException!;
+            var error = all.First(w => w.IsFaulted).Exception!.InnerException!;
             throw error is IngestException ? error : new IngestException(error.Message, error);
         }
 
@@ -129,7 +147,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 {
                     try
                     {
-                        RunBatch(batch, decoder, buffers, run, ct);
+                        var staged = WriteBatch(batch, decoder, buffers, run, ct);
+                        await commits.Writer.WriteAsync((staged, batch), ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -144,12 +163,40 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 // Stopped: uncommitted staging is discarded by the next run.
             }
         }
+
+        async Task CommitAsync(ChannelReader<(StagedBatch Staged, ArchiveBatch Batch)> reader, CancellationToken ct)
+        {
+            try
+            {
+                await foreach (var (staged, batch) in reader.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText)).ToList(), run.Checkpoint);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        Log.BatchFailed(_log, batch.Id, e);
+                        await failed.CancelAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
+                    Stats.BatchDone();
+                    Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.Files.Count);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopped: batches not committed stay in staging and are discarded by the next run.
+            }
+        }
     }
 
     /// <summary>What every batch of one run shares.</summary>
     private sealed record RunContext(LakeLayout Lake, FileCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request);
 
-    private void RunBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
+    /// <summary>Reads a batch's inputs and writes its files to staging; the committer makes them durable.</summary>
+    private StagedBatch WriteBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
     {
         var staged = new StagedBatch(run.Lake, batch.Id);
         using (var sink = new BatchSink(staged, buffers, Stats, run.Parquet, run.Request.From, run.Request.To))
@@ -175,9 +222,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             sink.Complete();
         }
 
-        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText)).ToList(), run.Checkpoint);
-        Stats.BatchDone();
-        Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.Files.Count);
+        return staged;
     }
 
     private static FileStream LockLake(LakeLayout lake)

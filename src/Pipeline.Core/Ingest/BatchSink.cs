@@ -107,7 +107,6 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
             ["pipeline.schema_version"] = Schema.TlsEventSchema.Version.ToString(CultureInfo.InvariantCulture),
         };
         var size = TlsEventParquetWriter.Write(path, rows, _parquet, metadata);
-        Durable.SyncFile(path);
         _staged.Add(relative);
         _stats.FileWritten(rows.Count, size);
     }
@@ -129,7 +128,6 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         if (_rejectStream is not null)
         {
             _rejectWriter!.Dispose();
-            _rejectStream.Flush(flushToDisk: true);
             _rejectStream.Dispose();
             _staged.Add(_rejectsRelative!);
             _rejectWriter = null;

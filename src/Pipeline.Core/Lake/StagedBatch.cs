@@ -43,12 +43,17 @@ internal sealed class StagedBatch
         return path;
     }
 
-    /// <summary>Registers a written, synced file for the commit.</summary>
+    /// <summary>Registers a written file for the commit (which syncs it before the manifest).</summary>
     public void Add(string relative) => _files.Add(relative);
 
     /// <summary>Commits: manifest, publish, checkpoint, clean up. Returns once the inputs are checkpointed.</summary>
     public void Commit(IReadOnlyList<string> inputKeys, FileCheckpoint checkpoint)
     {
+        foreach (var file in _files)
+        {
+            Durable.SyncFile(PathFor(file));
+        }
+
         foreach (var dir in _files.Select(f => Path.GetDirectoryName(PathFor(f))!).Distinct())
         {
             Durable.SyncDirectory(dir);

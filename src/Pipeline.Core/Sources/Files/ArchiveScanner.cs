@@ -19,11 +19,13 @@ public sealed record ArchiveInput(string Path, string Identity, long Size, long 
 {
     /// <summary>
     /// Group of inputs that go into one batch together: a delivery day of the archive (all accounts and regions,
-    /// so each partition gets few, large files and a commit covers many inputs), or the file alone.
+    /// so each partition gets few, large files), or the other files of one folder. A commit costs a handful of
+    /// fsyncs, so a batch should cover many small inputs; batches never depend on the parallelism, so a replay
+    /// names its files as the first run did.
     /// </summary>
     public string GroupKey => Account >= 0 && DeliveryDate is { } d
         ? $"AWSLogs@{d:yyyy-MM-dd}"
-        : Identity;
+        : "dir@" + (System.IO.Path.GetDirectoryName(Identity) ?? string.Empty);
 }
 
 /// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
@@ -139,7 +141,7 @@ public static partial class ArchiveScanner
 
     /// <summary>
     /// Groups inputs into batches: all files of one delivery day together (few, large output files per
-    /// partition), any other file alone; groups above <paramref name="maxBatchBytes"/> are cut in order.
+    /// partition), other files by folder; groups above <paramref name="maxBatchBytes"/> are cut in order.
     /// </summary>
     public static List<ArchiveBatch> Batch(IEnumerable<ArchiveInput> inputs, long maxBatchBytes, string filterText)
     {
