@@ -21,7 +21,7 @@ internal sealed class PartitionBuffers
     private readonly int _maxRowsPerFile;
     private readonly Dictionary<PartitionKey, TlsEventColumns> _partitions = [];
     private readonly Utf8Interner?[] _interners = new Utf8Interner?[Col.Count];
-    private readonly string?[] _values = new string?[Col.Count];
+    private readonly ParquetSharp.ByteArray[] _values = new ParquetSharp.ByteArray[Col.Count];
     private long _bufferedBytes;
 
     public PartitionBuffers(long budgetBytes, int maxRowsPerFile)
@@ -43,39 +43,34 @@ internal sealed class PartitionBuffers
 
     private long InternedBytes => _interners.Sum(i => i?.RetainedBytes ?? 0);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Append(ProjectedRow row, in RowKey rowKey)
     {
-        long unique = 0;
-        for (var c = 0; c < Col.Count; c++)
-        {
-            if (!row.Has(c))
-            {
-                _values[c] = null;
-                continue;
-            }
-
-            var bytes = row.Get(c);
-            if (_interners[c] is { } interner)
-            {
-                _values[c] = interner.Intern(bytes);
-            }
-            else
-            {
-                var s = System.Text.Encoding.UTF8.GetString(bytes);
-                _values[c] = s;
-                unique += 24 + (s.Length * 2);
-            }
-        }
-
         var key = new PartitionKey(rowKey.EventDay, rowKey.AccountId);
         if (!_partitions.TryGetValue(key, out var columns))
         {
             columns = new TlsEventColumns();
             _partitions.Add(key, columns);
-            _bufferedBytes += 1024;
         }
 
-        _bufferedBytes += columns.Append(rowKey.EventTimeUtc, _values, unique);
+        var before = columns.EstimatedBytes;
+        for (var c = 0; c < Col.Count; c++)
+        {
+            if (!row.Has(c))
+            {
+                _values[c] = default;
+                continue;
+            }
+
+            var bytes = row.Get(c);
+            if (_interners[c] is not { } interner || !interner.TryIntern(bytes, out _values[c]))
+            {
+                _values[c] = columns.Arena.Append(bytes);
+            }
+        }
+
+        columns.Append(rowKey.EventTimeUtc, _values);
+        _bufferedBytes += columns.EstimatedBytes - before;
         if (columns.Count >= _maxRowsPerFile)
         {
             Flush(key, columns);
@@ -143,10 +138,12 @@ internal sealed class PartitionBuffers
     private void Flush(PartitionKey key, TlsEventColumns columns)
     {
         _partitions.Remove(key);
-        _bufferedBytes -= columns.EstimatedBytes + 1024;
+        _bufferedBytes -= columns.EstimatedBytes;
         if (columns.Count > 0)
         {
             (Target ?? throw new InvalidOperationException("no flush target set")).Flush(key, columns);
         }
+
+        columns.Dispose();
     }
 }

@@ -1,15 +1,17 @@
-using System.Text;
+using System.Runtime.CompilerServices;
+using ParquetSharp;
 
 namespace Pipeline.Buffers;
 
 /// <summary>
-/// Maps UTF-8 bytes to a shared <see cref="string"/> without allocating on a hit. Low-cardinality columns
+/// Maps UTF-8 values to one shared copy in a pinned arena, without allocating on a hit. Low-cardinality columns
 /// (region, event name, user agent, …) repeat the same few thousand values across millions of events; this
-/// keeps one string per value. Capacity is bounded: past it, values are still converted, just not kept.
+/// keeps each once. Capacity is bounded: past it, the caller stores values itself.
 /// </summary>
 internal sealed class Utf8Interner
 {
     private readonly int _maxEntries;
+    private readonly Utf8Arena _arena = new(64 * 1024);
     private int[] _buckets;
     private Entry[] _entries;
     private int _count;
@@ -21,26 +23,29 @@ internal sealed class Utf8Interner
         _entries = new Entry[128];
     }
 
-    /// <summary>Bytes held by interned strings (UTF-16) and keys, for memory accounting.</summary>
-    public long RetainedBytes { get; private set; }
+    /// <summary>Bytes held by the interned values and the table, for memory accounting.</summary>
+    public long RetainedBytes => _arena.ReservedBytes + ((long)_entries.Length * 24) + ((long)_buckets.Length * 4);
 
-    public string Intern(ReadOnlySpan<byte> utf8)
+    /// <summary>The shared copy of <paramref name="utf8"/>, or false when the table is full and the value new.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryIntern(ReadOnlySpan<byte> utf8, out ByteArray value)
     {
         var hash = Hash(utf8);
         var mask = _buckets.Length - 1;
         for (var i = _buckets[hash & mask] - 1; i >= 0; i = _entries[i].Next)
         {
             ref var e = ref _entries[i];
-            if (e.Hash == hash && utf8.SequenceEqual(e.Key))
+            if (e.Hash == hash && utf8.SequenceEqual(Utf8Arena.Span(e.Value)))
             {
-                return e.Value;
+                value = e.Value;
+                return true;
             }
         }
 
-        var value = Encoding.UTF8.GetString(utf8);
         if (_count >= _maxEntries)
         {
-            return value;
+            value = default;
+            return false;
         }
 
         if (_count == _entries.Length)
@@ -54,11 +59,11 @@ internal sealed class Utf8Interner
             mask = _buckets.Length - 1;
         }
 
-        _entries[_count] = new Entry(hash, utf8.ToArray(), value, _buckets[hash & mask] - 1);
+        value = _arena.Append(utf8);
+        _entries[_count] = new Entry(hash, value, _buckets[hash & mask] - 1);
         _buckets[hash & mask] = _count + 1;
         _count++;
-        RetainedBytes += 64 + utf8.Length + (value.Length * 2);
-        return value;
+        return true;
     }
 
     private void Rehash(int size)
@@ -91,11 +96,10 @@ internal sealed class Utf8Interner
         return (int)(h ^ (h >> 32)) & int.MaxValue;
     }
 
-    private struct Entry(int hash, byte[] key, string value, int next)
+    private struct Entry(int hash, ByteArray value, int next)
     {
         public readonly int Hash = hash;
-        public readonly byte[] Key = key;
-        public readonly string Value = value;
+        public readonly ByteArray Value = value;
         public int Next = next;
     }
 }

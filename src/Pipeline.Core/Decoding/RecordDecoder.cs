@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Compression;
 using System.Text.Json;
@@ -223,6 +224,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     /// and parsed as a sequence of JSON values. The first line decides: a complete object or array on it means
     /// one value per line.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeJsonStream(Stream stream, GzipTailStream? gzip)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -342,6 +344,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         return t.Length >= 2 && ((t[0] == '{' && t[^1] == '}') || (t[0] == '[' && t[^1] == ']'));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeLine(ReadOnlySpan<byte> line, long lineNo, long offset)
     {
         var t = line.Trim(" \t\r"u8);
@@ -354,6 +357,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>Parses the JSON value(s) in <paramref name="data"/>; a syntax error rejects what is left of it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeJsonValues(ReadOnlySpan<byte> data, RecordPosition pos, JsonReaderOptions options)
     {
         var reader = new Utf8JsonReader(data, options);
@@ -378,6 +382,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeValue(ref Utf8JsonReader r, ReadOnlySpan<byte> data, RecordPosition pos, long baseOffset, int depth)
     {
         switch (r.TokenType)
@@ -401,6 +406,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeObject(ref Utf8JsonReader r, ReadOnlySpan<byte> data, RecordPosition pos, long baseOffset, int depth)
     {
         var at = baseOffset + r.TokenStartIndex;
@@ -520,6 +526,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(RecordPosition pos)
     {
         if (_row.Get(Schema.Col.EventType).SequenceEqual("AwsCloudTrailInsight"u8))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Buffers;
@@ -39,6 +40,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         buffers.Target = this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Accept(ProjectedRow row, in RowKey key)
     {
         _records++;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ParquetSharp;
 using Pipeline.Buffers;
 using Pipeline.Schema;
@@ -43,23 +44,45 @@ internal static class TlsEventParquetWriter
         }
 
         using var properties = builder.Build();
-        using (var file = new ParquetFileWriter(path, columns, properties, metadata))
+        var count = rows.Count;
+        var defLevels = ArrayPool<short>.Shared.Rent(Math.Max(1, count));
+        var dense = ArrayPool<ByteArray>.Shared.Rent(Math.Max(1, count));
+        try
         {
+            using var file = new ParquetFileWriter(path, columns, properties, metadata);
             using (var rowGroup = file.AppendRowGroup())
             {
-                using (var times = rowGroup.NextColumn().LogicalWriter<DateTime>())
+                // Physical writers: times are already UTC micros and strings already UTF-8, so nothing is converted.
+                using (var times = (ColumnWriter<long>)rowGroup.NextColumn())
                 {
-                    times.WriteBatch(rows.EventTime);
+                    times.WriteBatch(rows.EventTimeMicros);
                 }
 
                 for (var c = 0; c < Col.Count; c++)
                 {
-                    using var writer = rowGroup.NextColumn().LogicalWriter<string?>();
-                    writer.WriteBatch(rows.StringArray(c).AsSpan(0, rows.Count));
+                    var values = rows.Strings(c);
+                    var present = 0;
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        var isSet = values[i].Pointer != IntPtr.Zero;
+                        defLevels[i] = isSet ? (short)1 : (short)0;
+                        if (isSet)
+                        {
+                            dense[present++] = values[i];
+                        }
+                    }
+
+                    using var writer = (ColumnWriter<ByteArray>)rowGroup.NextColumn();
+                    writer.WriteBatch(count, defLevels.AsSpan(0, count), default, dense.AsSpan(0, present));
                 }
             }
 
             file.Close();
+        }
+        finally
+        {
+            ArrayPool<short>.Shared.Return(defLevels);
+            ArrayPool<ByteArray>.Shared.Return(dense);
         }
 
         return new FileInfo(path).Length;

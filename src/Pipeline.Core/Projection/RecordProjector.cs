@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schema;
 
@@ -30,6 +31,7 @@ internal static class RecordProjector
     /// Reads the object the reader stands on (StartObject) up to its EndObject, except for a
     /// <c>Records</c> envelope, where it returns on the array so the caller can stream the elements.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ObjectKind ReadObject(ref Utf8JsonReader r, ProjectedRow row)
     {
         row.Reset();
@@ -176,6 +178,7 @@ internal static class RecordProjector
     private static void ReadUserIdentity(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf) => ReadFields(ref r, row, nameBuf, UserIdentity);
 
     /// <summary>Reads a nested object, taking the fields <paramref name="set"/> names and skipping the rest; non-objects are skipped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadFields(ref Utf8JsonReader r, ProjectedRow row, byte[] nameBuf, FieldSet set)
     {
         if (r.TokenType != JsonTokenType.StartObject)
@@ -218,6 +221,7 @@ internal static class RecordProjector
     /// Copies the current value into a slot: strings unescaped, numbers as their literal text (account
     /// IDs written as numbers by some exporters), anything else is absent.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Take(ref Utf8JsonReader r, ProjectedRow row, int slot)
     {
         switch (r.TokenType)
@@ -250,6 +254,7 @@ internal static class RecordProjector
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<byte> PropertyName(ref Utf8JsonReader r, byte[] buffer)
     {
         if (!r.ValueIsEscaped)

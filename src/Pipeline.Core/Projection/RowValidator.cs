@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Pipeline.Schema;
@@ -18,6 +19,7 @@ internal static class RowValidator
     /// location names (an org trail's <c>AWSLogs/…/ACCOUNT/CloudTrail/</c> path), used only when the record has
     /// no <c>recipientAccountId</c> of its own; dates never come from the location.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryValidate(ProjectedRow row, long fallbackAccount, out RowKey key, out RejectReason reason, out string? detail)
     {
         key = default;
@@ -89,6 +91,7 @@ internal static class RowValidator
     /// Parses ISO-8601 UTC times as CloudTrail writes them (<c>2024-05-01T12:00:00Z</c>, optional fraction,
     /// optional offset) without allocating; other spellings fall back to the framework parser.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseTime(ReadOnlySpan<byte> s, out DateTime utc)
     {
         utc = default;
