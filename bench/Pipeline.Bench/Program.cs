@@ -17,14 +17,14 @@ var repo = FindRepo();
 var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
 
-const int accounts = 50;
+var accounts = Arg("--accounts", 50);
 var days = Math.Max(1, events / (accounts * 2000));
 var perDay = (int)Math.Ceiling(events / (double)(accounts * days));
 var last = new DateOnly(2026, 11, 22);
 var inputs = new List<(string Name, string Dir, DemoFormat Format)>
 {
-    ("S3 log files (gzip)", Path.Combine(work, $"s3-{events}"), DemoFormat.S3LogFiles),
-    ("NDJSON (gzip)", Path.Combine(work, $"ndjson-{events}"), DemoFormat.NdjsonGzip),
+    ("S3 log files (gzip)", Path.Combine(work, $"s3-{events}-{accounts}"), DemoFormat.S3LogFiles),
+    ("NDJSON (gzip)", Path.Combine(work, $"ndjson-{events}-{accounts}"), DemoFormat.NdjsonGzip),
 };
 foreach (var (name, dir, format) in inputs)
 {

@@ -16,7 +16,7 @@ internal sealed class TlsEventColumns : IDisposable
     private readonly ByteArray[][] _strings = new ByteArray[Col.Count][];
     private long[] _eventTimeMicros;
 
-    public TlsEventColumns(int capacity = 256)
+    public TlsEventColumns(int capacity = 16)
     {
         // Pooled: partitions come and go all run long, and fresh large arrays cost zeroing and page faults.
         _eventTimeMicros = ArrayPool<long>.Shared.Rent(capacity);
@@ -27,7 +27,7 @@ internal sealed class TlsEventColumns : IDisposable
     }
 
     /// <summary>Values that were not interned (event IDs, rare values); freed when the partition is flushed.</summary>
-    public Utf8Arena Arena { get; } = new(4096);
+    public Utf8Arena Arena { get; } = new(512, 256 * 1024);
 
     public int Count { get; private set; }
 

@@ -67,8 +67,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
-        var pending = inputs.Where(i => !checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText))).ToList();
-        var batches = ArchiveScanner.Batch(pending, (long)options.MaxBatchMiB * 1024 * 1024, filterText);
+        var batches = ArchiveScanner.Batch(inputs, i => checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
+        var pending = batches.SelectMany(b => b.Inputs).ToList();
         Stats.InputsTotal = pending.Count;
         Stats.InputsAlreadyDone = inputs.Count - pending.Count;
         Stats.BytesTotal = pending.Sum(i => i.Size);
@@ -168,21 +168,34 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         {
             try
             {
-                await foreach (var (staged, batch) in reader.ReadAllAsync(ct).ConfigureAwait(false))
+                var group = new List<(StagedBatch Staged, ArchiveBatch Batch)>();
+                while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
                 {
+                    // Everything queued is committed as one group: one round of syncs for all of it.
+                    group.Clear();
+                    while (group.Count < 256 && reader.TryRead(out var item))
+                    {
+                        group.Add(item);
+                    }
+
                     try
                     {
-                        staged.Commit(batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText)).ToList(), run.Checkpoint);
+                        StagedBatch.CommitGroup(
+                            [.. group.Select(g => (g.Staged, (IReadOnlyList<string>)[.. g.Batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))]))],
+                            run.Checkpoint);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        Log.BatchFailed(_log, batch.Id, e);
+                        Log.BatchFailed(_log, group[0].Batch.Id, e);
                         await failed.CancelAsync().ConfigureAwait(false);
                         throw;
                     }
 
-                    Stats.BatchDone();
-                    Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.Files.Count);
+                    foreach (var (staged, batch) in group)
+                    {
+                        Stats.BatchDone();
+                        Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.FileCount);
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

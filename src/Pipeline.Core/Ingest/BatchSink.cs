@@ -65,7 +65,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         if (_rejectWriter is null)
         {
             _rejectsRelative = $"_rejects/{_staged.BatchId}.jsonl";
-            _rejectStream = new FileStream(_staged.PathFor(_rejectsRelative), FileMode.Create, FileAccess.Write, FileShare.None);
+            _rejectStream = new FileStream(_staged.Reserve(_rejectsRelative), FileMode.Create, FileAccess.Write, FileShare.None);
             _rejectWriter = new Utf8JsonWriter(_rejectStream, new JsonWriterOptions { SkipValidation = false });
         }
 
@@ -102,14 +102,13 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         _sequence.TryGetValue(key, out var seq);
         _sequence[key] = seq + 1;
         var relative = $"{key.RelativeDirectory}/part-{_staged.BatchId}-{seq.ToString("D4", CultureInfo.InvariantCulture)}.parquet";
-        var path = _staged.PathFor(relative);
+        var path = _staged.Reserve(relative);
         var metadata = new Dictionary<string, string>
         {
             ["pipeline.batch"] = _staged.BatchId,
             ["pipeline.schema_version"] = Schema.TlsEventSchema.Version.ToString(CultureInfo.InvariantCulture),
         };
         var size = TlsEventParquetWriter.Write(path, rows, _parquet, metadata);
-        _staged.Add(relative);
         _stats.FileWritten(rows.Count, size);
     }
 
@@ -131,7 +130,6 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         {
             _rejectWriter!.Dispose();
             _rejectStream.Dispose();
-            _staged.Add(_rejectsRelative!);
             _rejectWriter = null;
             _rejectStream = null;
         }

@@ -8,7 +8,7 @@ namespace Pipeline.Ingest;
 public sealed class IngestOptions
 {
     public const string Section = "Ingest";
-    public const int DefaultMemoryBudgetMiB = 256;
+    public const int DefaultMemoryBudgetMiB = 192;
     public const int DefaultMaxRowsPerFile = 1_000_000;
     public const int DefaultMaxBatchMiB = 256;
     public const int DefaultMaxDocumentMiB = 512;

@@ -57,16 +57,16 @@ internal sealed class FileCheckpoint
         }
     }
 
-    /// <summary>Records the keys of a committed batch; returns once they are on disk.</summary>
-    public void MarkDone(string batchId, IEnumerable<string> keys)
+    /// <summary>Records the input keys of committed batches; returns once they are on disk.</summary>
+    public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
     {
         lock (_gate)
         {
             var sb = new StringBuilder();
-            var added = new List<string>();
-            foreach (var key in keys)
+            var added = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (batchId, key) in entries)
             {
-                if (_done.Contains(key))
+                if (_done.Contains(key) || added.Contains(key))
                 {
                     continue;
                 }

@@ -1,68 +1,102 @@
+using System.Text.Json;
+
 namespace Pipeline.Lake;
 
-/// <summary>What a committed batch wrote and which inputs it covers: the commit record in its staging folder.</summary>
-internal sealed record BatchManifest(string Batch, List<string> Files, List<string> Inputs);
+/// <summary>A staged file and where it goes in the lake.</summary>
+/// <param name="Staged">Its name in the staging folder.</param>
+/// <param name="Target">Its lake-relative path, '/'-separated.</param>
+internal sealed record StagedFile(string Staged, string Target);
+
+/// <summary>What a committed batch wrote and which inputs it covers: the commit record, kept in staging.</summary>
+internal sealed record BatchManifest(string Batch, List<StagedFile> Files, List<string> Inputs);
 
 /// <summary>
-/// Two-phase commit of one batch into a local lake. Files are written under <c>_staging/&lt;batch&gt;/</c> and
-/// synced; writing <c>_MANIFEST.json</c> (atomically) is the commit point; then each file is renamed into the
-/// table and the inputs are checkpointed. A crash before the manifest leaves only staging, which the next run
-/// deletes; a crash after it is finished by the next run. Either way no partial batch stays visible for long,
-/// and file names come from the batch, so a replay rewrites the same names rather than adding copies.
+/// Two-phase commit of batches into a local lake. A batch's files are written flat into <c>_staging/</c> as
+/// <c>&lt;batch&gt;.&lt;n&gt;.*</c>; once they are durable, writing <c>&lt;batch&gt;.manifest.json</c> atomically is the
+/// commit point; then each file is renamed to its place in the table and the inputs are checkpointed. A crash
+/// before the manifest leaves only staged files, which the next run deletes; a crash after it is finished by the
+/// next run. File names come from the batch, so a replay rewrites the same names rather than adding copies.
 /// </summary>
 internal sealed class StagedBatch
 {
-    private const string ManifestName = "_MANIFEST.json";
+    private const string ManifestSuffix = ".manifest.json";
     private readonly LakeLayout _lake;
-    private readonly List<string> _files = [];
+    private readonly List<StagedFile> _files = [];
 
     public StagedBatch(LakeLayout lake, string batchId)
     {
         _lake = lake;
         BatchId = batchId;
-        Directory = Path.Combine(lake.StagingDirectory, batchId);
-        if (System.IO.Directory.Exists(Directory))
+        System.IO.Directory.CreateDirectory(lake.StagingDirectory);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(lake.StagingDirectory, batchId + ".*"))
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            File.Delete(stale);
         }
-
-        System.IO.Directory.CreateDirectory(Directory);
     }
 
     public string BatchId { get; }
 
-    public string Directory { get; }
+    public int FileCount => _files.Count;
 
-    public IReadOnlyList<string> Files => _files;
-
-    /// <summary>A path in staging for a lake-relative path; its folder exists.</summary>
-    public string PathFor(string relative)
+    /// <summary>Registers a file that will become <paramref name="target"/> (lake-relative) and returns where to write it.</summary>
+    public string Reserve(string target)
     {
-        var path = Path.Combine(Directory, relative.Replace('/', Path.DirectorySeparatorChar));
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return path;
+        var staged = $"{BatchId}.{_files.Count}{Path.GetExtension(target)}";
+        _files.Add(new StagedFile(staged, target));
+        return Path.Combine(_lake.StagingDirectory, staged);
     }
 
-    /// <summary>Registers a written file for the commit (which syncs it before the manifest).</summary>
-    public void Add(string relative) => _files.Add(relative);
+    /// <summary>Commits this batch alone. Returns once its inputs are checkpointed.</summary>
+    public void Commit(IReadOnlyList<string> inputKeys, FileCheckpoint checkpoint) => CommitGroup([(this, inputKeys)], checkpoint);
 
-    /// <summary>Commits: manifest, publish, checkpoint, clean up. Returns once the inputs are checkpointed.</summary>
-    public void Commit(IReadOnlyList<string> inputKeys, FileCheckpoint checkpoint)
+    /// <summary>
+    /// Commits several batches with the ordering of one: their files durable, then their manifests (each batch's
+    /// commit point), then the renames into the table, then the checkpoint (one append for the group).
+    /// </summary>
+    public static void CommitGroup(IReadOnlyList<(StagedBatch Batch, IReadOnlyList<string> InputKeys)> group, FileCheckpoint checkpoint)
     {
-        foreach (var file in _files)
+        if (group.Count == 0)
         {
-            Durable.SyncFile(PathFor(file));
+            return;
         }
 
-        foreach (var dir in _files.Select(f => Path.GetDirectoryName(PathFor(f))!).Distinct())
+        var lake = group[0].Batch._lake;
+        foreach (var (batch, _) in group)
+        {
+            foreach (var file in batch._files)
+            {
+                Durable.SyncFile(Path.Combine(lake.StagingDirectory, file.Staged));
+            }
+        }
+
+        Durable.SyncDirectory(lake.StagingDirectory);
+
+        var manifests = new List<BatchManifest>(group.Count);
+        foreach (var (batch, keys) in group)
+        {
+            var manifest = new BatchManifest(batch.BatchId, [.. batch._files], [.. keys]);
+            WriteManifest(lake, manifest);
+            manifests.Add(manifest);
+        }
+
+        Durable.SyncDirectory(lake.StagingDirectory);
+
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            Move(lake, manifest, touched);
+        }
+
+        foreach (var dir in touched)
         {
             Durable.SyncDirectory(dir);
         }
 
-        var manifest = new BatchManifest(BatchId, [.. _files], [.. inputKeys]);
-        Durable.WriteAtomic(Path.Combine(Directory, ManifestName),
-            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, CheckpointJson.Default.BatchManifest));
-        Publish(_lake, Directory, manifest, checkpoint);
+        checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        foreach (var manifest in manifests)
+        {
+            File.Delete(Path.Combine(lake.StagingDirectory, manifest.Batch + ManifestSuffix));
+        }
     }
 
     /// <summary>Finishes committed batches a crash interrupted and removes uncommitted ones. Call before ingesting.</summary>
@@ -73,52 +107,74 @@ internal sealed class StagedBatch
             return (0, 0);
         }
 
-        var finished = 0;
-        var discarded = 0;
-        foreach (var dir in System.IO.Directory.GetDirectories(lake.StagingDirectory).Order(StringComparer.Ordinal))
+        var manifests = new List<BatchManifest>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(lake.StagingDirectory, "*" + ManifestSuffix).Order(StringComparer.Ordinal))
         {
-            var manifestPath = Path.Combine(dir, ManifestName);
-            BatchManifest? manifest = null;
-            if (File.Exists(manifestPath))
+            try
             {
-                try
+                if (JsonSerializer.Deserialize(File.ReadAllBytes(path), CheckpointJson.Default.BatchManifest) is { } m)
                 {
-                    manifest = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(manifestPath), CheckpointJson.Default.BatchManifest);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    manifest = null;
+                    manifests.Add(m);
                 }
             }
-
-            if (manifest is null)
+            catch (JsonException)
             {
-                System.IO.Directory.Delete(dir, recursive: true);
-                discarded++;
-            }
-            else
-            {
-                Publish(lake, dir, manifest, checkpoint);
-                finished++;
+                // A manifest is written to a temporary name and renamed, so a torn one is not a commit.
             }
         }
 
-        return (finished, discarded);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            Move(lake, manifest, touched);
+        }
+
+        foreach (var dir in touched)
+        {
+            Durable.SyncDirectory(dir);
+        }
+
+        checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        var discarded = 0;
+        foreach (var leftover in System.IO.Directory.EnumerateFiles(lake.StagingDirectory).ToList())
+        {
+            if (!leftover.EndsWith(ManifestSuffix, StringComparison.Ordinal))
+            {
+                discarded++;
+            }
+
+            File.Delete(leftover);
+        }
+
+        return (manifests.Count, discarded);
     }
 
-    private static void Publish(LakeLayout lake, string stagingDir, BatchManifest manifest, FileCheckpoint checkpoint)
+    private static void WriteManifest(LakeLayout lake, BatchManifest manifest)
     {
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var relative in manifest.Files)
+        var path = Path.Combine(lake.StagingDirectory, manifest.Batch + ManifestSuffix);
+        var tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            var staged = Path.Combine(stagingDir, relative.Replace('/', Path.DirectorySeparatorChar));
-            var target = lake.Resolve(relative);
+            JsonSerializer.Serialize(fs, manifest, CheckpointJson.Default.BatchManifest);
+            fs.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Renames a committed batch's files into the table (replacing same-named files of a replay).</summary>
+    private static void Move(LakeLayout lake, BatchManifest manifest, HashSet<string> touched)
+    {
+        foreach (var file in manifest.Files)
+        {
+            var staged = Path.Combine(lake.StagingDirectory, file.Staged);
             if (!File.Exists(staged))
             {
-                // Moved before the crash.
+                // Moved before a crash.
                 continue;
             }
 
+            var target = lake.Resolve(file.Target);
             var targetDir = Path.GetDirectoryName(target)!;
             if (touched.Add(targetDir))
             {
@@ -127,13 +183,5 @@ internal sealed class StagedBatch
 
             File.Move(staged, target, overwrite: true);
         }
-
-        foreach (var dir in touched)
-        {
-            Durable.SyncDirectory(dir);
-        }
-
-        checkpoint.MarkDone(manifest.Batch, manifest.Inputs);
-        System.IO.Directory.Delete(stagingDir, recursive: true);
     }
 }

@@ -89,6 +89,22 @@ public sealed class ArchiveIngestTests
     }
 
     [Fact]
+    public async Task RunAsync_EmptyStringAndAbsentValue_StayDistinctInParquet()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("archive"));
+        var record = Record("e1").Replace("\"userAgent\":\"aws-cli/1.16.96 Python/2.7.5\"", "\"userAgent\":\"\"", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(dir.Sub("archive/events.ndjson"), record + "\n");
+
+        await Run(dir.Sub("archive"), dir.Sub("lake"));
+
+        var row = Assert.Single(LakeReader.Query($"SELECT user_agent, error_code, vpc_endpoint_id FROM {LakeReader.Source(dir.Sub("lake"))}"));
+        Assert.Equal(string.Empty, row[0]);
+        Assert.Null(row[1]);
+        Assert.Null(row[2]);
+    }
+
+    [Fact]
     public async Task RunAsync_SecondRun_SkipsCheckpointedInputsAndChangesNothing()
     {
         using var dir = new TempDir();

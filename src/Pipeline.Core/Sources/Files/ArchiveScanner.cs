@@ -18,14 +18,13 @@ namespace Pipeline.Sources.Files;
 public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate)
 {
     /// <summary>
-    /// Group of inputs that go into one batch together: a delivery day of the archive (all accounts and regions,
-    /// so each partition gets few, large files), or the other files of one folder. A commit costs a handful of
-    /// fsyncs, so a batch should cover many small inputs; batches never depend on the parallelism, so a replay
-    /// names its files as the first run did.
+    /// Group of inputs that are batched together: a delivery day of the archive (all accounts and regions, so each
+    /// partition gets few, large files), or all other files, in path order. A commit costs a handful of fsyncs and
+    /// every batch writes its own file per partition, so a batch should cover many small inputs.
     /// </summary>
     public string GroupKey => Account >= 0 && DeliveryDate is { } d
         ? $"AWSLogs@{d:yyyy-MM-dd}"
-        : "dir@" + (System.IO.Path.GetDirectoryName(Identity) ?? string.Empty);
+        : "other";
 }
 
 /// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
@@ -140,11 +139,16 @@ public static partial class ArchiveScanner
     }
 
     /// <summary>
-    /// Groups inputs into batches: all files of one delivery day together (few, large output files per
-    /// partition), other files by folder; groups above <paramref name="maxBatchBytes"/> are cut in order.
+    /// Groups inputs into batches and leaves out what is done. Batches are cut from the whole input set (an archive's
+    /// delivery day together, other files in path order), at a size from that set's total (at least 16 batches'
+    /// worth for the workers, at most <paramref name="maxBatchBytes"/>), and only then are finished ones dropped: a
+    /// resumed run gets the very batches, and so the very file names, of an uninterrupted one, whatever the
+    /// parallelism. A batch whose inputs are partly done (the input set changed) keeps only the rest, under a new ID.
     /// </summary>
-    public static List<ArchiveBatch> Batch(IEnumerable<ArchiveInput> inputs, long maxBatchBytes, string filterText)
+    public static List<ArchiveBatch> Batch(IReadOnlyList<ArchiveInput> inputs, Func<ArchiveInput, bool> isDone, long maxBatchBytes, string filterText)
     {
+        const long minBatchBytes = 1024 * 1024;
+        var cut = Math.Clamp(inputs.Sum(i => i.Size) / 16, minBatchBytes, Math.Max(minBatchBytes, maxBatchBytes));
         var batches = new List<ArchiveBatch>();
         foreach (var group in inputs.GroupBy(i => i.GroupKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
@@ -152,9 +156,9 @@ public static partial class ArchiveScanner
             long bytes = 0;
             foreach (var input in group.OrderBy(i => i.Identity, StringComparer.Ordinal))
             {
-                if (current.Count > 0 && bytes + input.Size > maxBatchBytes)
+                if (current.Count > 0 && bytes + input.Size > cut)
                 {
-                    batches.Add(new ArchiveBatch(BatchId(current, filterText), current));
+                    AddPending(current);
                     current = [];
                     bytes = 0;
                 }
@@ -163,13 +167,19 @@ public static partial class ArchiveScanner
                 bytes += input.Size;
             }
 
-            if (current.Count > 0)
-            {
-                batches.Add(new ArchiveBatch(BatchId(current, filterText), current));
-            }
+            AddPending(current);
         }
 
         return batches;
+
+        void AddPending(List<ArchiveInput> batch)
+        {
+            var pending = batch.Where(i => !isDone(i)).ToList();
+            if (pending.Count > 0)
+            {
+                batches.Add(new ArchiveBatch(BatchId(pending, filterText), pending));
+            }
+        }
     }
 
     /// <summary>The checkpoint key of an input: identity, size and the filters it was read under.</summary>

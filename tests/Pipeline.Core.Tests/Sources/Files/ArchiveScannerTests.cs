@@ -1,0 +1,89 @@
+using Pipeline.Sources.Files;
+
+namespace Pipeline.Tests.Sources.Files;
+
+public sealed class ArchiveScannerTests
+{
+    private static ArchiveInput? Classify(string key, long size, ScanCounts counts) => ArchiveScanner.Classify(key, "/data/" + key, size, counts);
+
+    [Fact]
+    public void Classify_OrgTrailPath_ReadsAccountAndDeliveryDateAndKeepsIdentityFromAwsLogs()
+    {
+        var input = Classify("bucket/prefix/AWSLogs/o-abc123def4/111122223333/CloudTrail/eu-west-1/2026/11/23/111122223333_CloudTrail_eu-west-1_20261123T0005Z_x.json.gz", 10, new ScanCounts());
+
+        Assert.NotNull(input);
+        Assert.Equal(111122223333, input.Account);
+        Assert.Equal(new DateOnly(2026, 11, 23), input.DeliveryDate);
+        Assert.StartsWith("AWSLogs/o-abc123def4/", input.Identity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_NonOrgTrailPath_IsRecognised()
+    {
+        var input = Classify("AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/02/f.json.gz", 10, new ScanCounts());
+
+        Assert.Equal(111122223333, input!.Account);
+    }
+
+    [Fact]
+    public void Classify_DigestInsightAndFolderMarkers_AreSkippedAndCounted()
+    {
+        var counts = new ScanCounts();
+
+        Assert.Null(Classify("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/01/02/d.json.gz", 10, counts));
+        Assert.Null(Classify("AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2024/01/02/i.json.gz", 10, counts));
+        Assert.Null(Classify("AWSLogs/111122223333/CloudTrail/", 0, counts));
+        Assert.Null(Classify("AWSLogs_$folder$", 0, counts));
+        Assert.NotNull(Classify("exports/empty.json", 0, counts));
+
+        Assert.Equal((1, 1, 2), (counts.DigestFiles, counts.InsightFiles, counts.FolderMarkers));
+    }
+
+    [Fact]
+    public void Scan_FromTo_KeepsDeliveryFoldersUpToTheDayAfterTo()
+    {
+        using var dir = new Support.TempDir();
+        foreach (var day in new[] { "01", "02", "03", "04", "05" })
+        {
+            var folder = Path.Combine(dir.Path, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2024", "01", day);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "f.json"), "{}");
+        }
+
+        var counts = new ScanCounts();
+        var inputs = ArchiveScanner.Scan(dir.Path, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 3), counts);
+
+        Assert.Equal([2, 3, 4], inputs.Select(i => i.DeliveryDate!.Value.Day));
+        Assert.Equal(2, counts.OutsideDateRange);
+    }
+
+    [Fact]
+    public void Batch_AfterSomeBatchesAreDone_ReturnsExactlyTheRemainingBatchesOfACleanRun()
+    {
+        var inputs = Enumerable.Range(0, 200)
+            .Select(i => new ArchiveInput($"/x/{i}", $"AWSLogs/111122223333/CloudTrail/us-east-1/2024/01/{1 + (i % 5):D2}/f{i:D3}.json.gz", 300_000 + (i * 1000), 111122223333, new DateOnly(2024, 1, 1 + (i % 5))))
+            .Concat(Enumerable.Range(0, 50).Select(i => new ArchiveInput($"/y/{i}", $"/exports/{i:D2}.ndjson", 500_000, -1, null)))
+            .ToList();
+        var clean = ArchiveScanner.Batch(inputs, _ => false, 256L << 20, "f");
+        var done = clean.Where((_, i) => i % 3 == 0).SelectMany(b => b.Inputs).ToHashSet();
+
+        var resumed = ArchiveScanner.Batch(inputs, done.Contains, 256L << 20, "f");
+
+        Assert.True(clean.Count >= 16);
+        Assert.Equal(clean.Where((_, i) => i % 3 != 0).Select(b => b.Id), resumed.Select(b => b.Id));
+        Assert.Equal(inputs.Count, clean.Sum(b => b.Inputs.Count));
+        Assert.All(clean, b => Assert.Single(b.Inputs.Select(i => i.GroupKey).Distinct()));
+    }
+
+    [Fact]
+    public void Batch_InputSetChangedInsideABatch_KeepsOnlyPendingInputsUnderANewId()
+    {
+        var inputs = Enumerable.Range(0, 4).Select(i => new ArchiveInput($"/x/{i}", $"/e/{i}.ndjson", 10, -1, null)).ToList();
+        var clean = Assert.Single(ArchiveScanner.Batch(inputs, _ => false, 256L << 20, "f"));
+
+        var partial = Assert.Single(ArchiveScanner.Batch(inputs, i => i.Path == "/x/0", 256L << 20, "f"));
+
+        Assert.Equal(3, partial.Inputs.Count);
+        Assert.NotEqual(clean.Id, partial.Id);
+    }
+}
