@@ -11,6 +11,12 @@ if (args.Length > 0 && args[0] == "duckdb")
     return DuckDbJob.Run(args[1], args[2], args[3]);
 }
 
+if (args.Length > 0 && args[0] == "writers")
+{
+    // Parquet writer head-to-head on one decoded table: writers NDJSON_DIR WORK_DIR
+    return WriterBench.Run(args[1], args[2]);
+}
+
 var events = Arg("--events", 1_000_000);
 var work = Path.GetFullPath(ArgText("--out", Path.Combine(Path.GetTempPath(), "pipeline-bench")));
 var repo = FindRepo();
