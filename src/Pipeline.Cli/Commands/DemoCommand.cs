@@ -53,8 +53,13 @@ internal static class DemoCommand
         var result = await IngestCommand.Ingest(request, new IngestOptions(), verbose: false, ct).ConfigureAwait(false);
         Summary.Print(stderr, result, lake);
 
+        var reports = Path.Combine(outDir, "reports");
+        var week = Pipeline.Reporting.Weeks.IsoWeek.Of(lastDay);
+        ReportCommand.Execute(new Pipeline.Reporting.ReportRequest(lake, week, reports, Math.Max(1, Math.Min(8, (days / 7) - 1)), Path.Combine(outDir, "accounts.csv")));
+
         var stdout = System.Console.Out;
         await stdout.WriteLineAsync().ConfigureAwait(false);
+        await stdout.WriteLineAsync($"Report:   {Path.Combine(reports, week.ToString(), "index.html")}   (open in a browser; tickets.json / tickets.csv beside it)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"Archive:  {archive}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"Lake:     {Path.Combine(lake, "tls_events")}   (Hive-partitioned Parquet: event_date=…/account_id=…)").ConfigureAwait(false);
         await stdout.WriteLineAsync($"Rejects:  {Path.Combine(lake, "_rejects")}   (the demo's deliberately broken inputs, each with its reason)").ConfigureAwait(false);
@@ -74,7 +79,7 @@ internal static class DemoCommand
                 throw new UsageException($"--out {outDir} exists, is not empty and was not made by 'pipeline demo'; choose another folder");
             }
 
-            foreach (var sub in new[] { "archive", "lake" })
+            foreach (var sub in new[] { "archive", "lake", "reports" })
             {
                 var path = Path.Combine(outDir, sub);
                 if (Directory.Exists(path))

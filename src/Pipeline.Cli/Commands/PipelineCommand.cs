@@ -8,6 +8,7 @@ internal static class PipelineCommand
     public static RootCommand Create() => new("Pipeline: find the clients that still call AWS over TLS 1.0/1.1, from CloudTrail.")
     {
         IngestCommand.Create(),
+        ReportCommand.Create(),
         DemoCommand.Create(),
     };
 }

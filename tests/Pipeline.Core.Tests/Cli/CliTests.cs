@@ -72,6 +72,48 @@ public sealed class CliTests
         Assert.Contains("Lake:", r.Stdout, StringComparison.Ordinal);
         Assert.True(LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("demo/lake"))} WHERE tls_version IN ('TLSv1', 'TLSv1.1')") > 0);
         Assert.True(File.Exists(dir.Sub("demo/accounts.csv")));
+        Assert.Contains("Report:", r.Stdout, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(dir.Sub("demo/reports"), "index.html", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData("--week", "2026-47", "not an ISO week")]
+    [InlineData("--weeks-back", "0", "--weeks-back")]
+    public void Report_BadFlag_ExitsNonZeroWithOneLine(string flag, string value, string expected)
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.Run("report", "--lake", dir.Path, "--out", dir.Sub("out"), flag, value);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(expected, Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_LakeWithoutData_ExitsNonZeroWithOneLine()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.Run("report", "--lake", dir.Path, "--week", "2026-W47", "--out", dir.Sub("out"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("no tls_events data", Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_FixtureLake_WritesTheWeekAndPrintsWhereAndPrintSqlRunsNothing()
+    {
+        using var dir = new TempDir();
+        var lake = await Reporting.ReportFixture.BuildLake(dir);
+
+        var r = CliProcess.Run("report", "--lake", lake, "--week", "2026-W47", "--out", dir.Sub("out"), "--weeks-back", "2");
+        var sql = CliProcess.Run("report", "--lake", lake, "--week", "2026-W47", "--print-sql");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.EndsWith(Path.Combine("2026-W47", "index.html"), r.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Equal(3, Directory.GetFiles(dir.Sub("out/2026-W47")).Count(f => f.EndsWith("tickets.json", StringComparison.Ordinal) || f.EndsWith("tickets.csv", StringComparison.Ordinal) || f.EndsWith("summary.csv", StringComparison.Ordinal)));
+        Assert.Equal(0, sql.ExitCode);
+        Assert.Contains("FROM tls_events", sql.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Reporting;
+using Pipeline.Reporting.Model;
+using Pipeline.Reporting.Queries;
+using Pipeline.Reporting.Weeks;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>pipeline report --lake DIR --week 2026-W47 --out DIR</c>.</summary>
+internal static class ReportCommand
+{
+    private static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder.", Required = true };
+    private static readonly Option<string?> Week = new("--week") { Description = "ISO week, e.g. 2026-W47 (Monday–Sunday, UTC); default: the last complete week." };
+    private static readonly Option<string> Out = new("--out") { Description = "Folder for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
+    private static readonly Option<int> WeeksBack = new("--weeks-back") { Description = "Earlier weeks for statuses and trends.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<string?> OwnersFile = new("--owners") { Description = "Account names and owners: `aws organizations list-accounts` JSON, or CSV account_id,name,owner_email,team." };
+    private static readonly Option<string?> Rules = new("--rules") { Description = "Extra client rules (JSON like the built-in client-rules.json; tried first)." };
+    private static readonly Option<string> Engine = new("--engine") { Description = "Query engine (duckdb: embedded).", DefaultValueFactory = _ => "duckdb" };
+    private static readonly Option<bool> PrintSql = new("--print-sql") { Description = "Print the SQL with the parameters bound (runs on Athena as is) and exit." };
+
+    public static Command Create()
+    {
+        var command = new Command("report", "Weekly per-account remediation reports and tickets from the lake.")
+        {
+            Lake, Week, Out, WeeksBack, OwnersFile, Rules, Engine, PrintSql,
+        };
+        command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
+        return command;
+    }
+
+    public static int Run(ParseResult parse)
+    {
+        var request = Request(parse);
+        if (parse.GetValue(PrintSql))
+        {
+            System.Console.Out.Write(ReportJob.PrintSql(request));
+            return 0;
+        }
+
+        if (!Directory.Exists(request.Lake))
+        {
+            throw new UsageException($"lake does not exist: {request.Lake}");
+        }
+
+        var org = Execute(request);
+        System.Console.Out.WriteLine(Path.GetFullPath(Path.Combine(request.Out, request.Week.ToString(), "index.html")));
+        return org is null ? 1 : 0;
+    }
+
+    /// <summary>Runs a report with progress on stderr; shared with the demo.</summary>
+    public static OrgReport Execute(ReportRequest request)
+    {
+        try
+        {
+            var org = ReportJob.Run(request, line => System.Console.Error.WriteLine("report: " + line));
+            var tickets = org.Accounts.Count(a => a.NeedsTicket);
+            System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Report {request.Week}: {org.Accounts.Count} accounts, {org.Accounts.Count(a => a.LegacyCalls > 0)} with TLS 1.0/1.1 calls ({org.Accounts.Sum(a => a.LegacyCalls):N0} calls, {org.Accounts.Sum(a => a.Active.Count())} clients), {tickets} tickets"));
+            return org;
+        }
+        catch (ReportException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static ReportRequest Request(ParseResult parse)
+    {
+        if (parse.GetValue(Engine) is not "duckdb")
+        {
+            throw new UsageException($"--engine {parse.GetValue(Engine)} is not supported here: use duckdb, or run the SQL from --print-sql on Athena");
+        }
+
+        IsoWeek week;
+        if (parse.GetValue(Week) is { } text)
+        {
+            if (!IsoWeek.TryParse(text, out week))
+            {
+                throw new UsageException($"--week '{text}' is not an ISO week (e.g. 2026-W47)");
+            }
+        }
+        else
+        {
+            week = IsoWeek.LastComplete(TimeProvider.System.GetUtcNow());
+        }
+
+        var back = parse.GetValue(WeeksBack);
+        if (back is < 1 or > 104)
+        {
+            throw new UsageException("--weeks-back must be 1..104");
+        }
+
+        return new ReportRequest(parse.GetValue(Lake)!, week, parse.GetValue(Out)!, back, parse.GetValue(OwnersFile), parse.GetValue(Rules));
+    }
+}

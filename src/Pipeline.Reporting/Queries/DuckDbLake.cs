@@ -1,0 +1,90 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Pipeline.Reporting.Model;
+
+namespace Pipeline.Reporting.Queries;
+
+/// <summary>Runs the report SQL with embedded DuckDB over a local lake (Hive partitions, pruned by event_date).</summary>
+public sealed class DuckDbLake : IDisposable
+{
+    private readonly DuckDBConnection _connection;
+
+    public DuckDbLake(string lake)
+    {
+        var table = Path.Combine(Path.GetFullPath(lake), "tls_events");
+        if (!Directory.Exists(table) || !Directory.EnumerateFiles(table, "*.parquet", SearchOption.AllDirectories).Any())
+        {
+            throw new ReportException($"no tls_events data in lake {lake} (run `pipeline ingest` first)");
+        }
+
+        _connection = new DuckDBConnection("DataSource=:memory:");
+        _connection.Open();
+        var glob = Path.Combine(table, "*", "*", "*.parquet").Replace('\\', '/').Replace("'", "''", StringComparison.Ordinal);
+        Execute("SET TimeZone = 'UTC'");
+        Execute($"CREATE VIEW tls_events AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)");
+    }
+
+    public List<AccountWeek> AccountWeeks(SqlParameters p) => Read(ReportSql.Compose("account_weeks", p), r =>
+        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5)));
+
+    public List<OffenderWeek> Offenders(SqlParameters p) => Read(ReportSql.Compose("offenders", p), r =>
+        new OffenderWeek(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
+            Long(r, 5), r.GetInt64(6), Time(r, 7), Time(r, 8), List(r, 9), List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14)));
+
+    public List<OffenderEventName> OffenderEvents(SqlParameters p) => Read(ReportSql.Compose("offender_events", p), r =>
+        new OffenderEventName(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
+            r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7)));
+
+    /// <summary>Runs any SQL (DuckDB's own reference timing in the benchmark).</summary>
+    public long Count(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private List<T> Read<T>(string sql, Func<System.Data.Common.DbDataReader, T> map)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
+    private static long Long(System.Data.Common.DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+
+    private static DateOnly Date(System.Data.Common.DbDataReader r, int i) => r.GetValue(i) switch
+    {
+        DateOnly d => d,
+        DateTime dt => DateOnly.FromDateTime(dt),
+        var other => DateOnly.Parse(other.ToString()!, CultureInfo.InvariantCulture),
+    };
+
+    private static DateTime Time(System.Data.Common.DbDataReader r, int i) => r.GetValue(i) switch
+    {
+        DateTimeOffset dto => dto.UtcDateTime,
+        DateTime dt => DateTime.SpecifyKind(dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : dt, DateTimeKind.Utc),
+        var other => throw new InvalidCastException($"unexpected time value {other}"),
+    };
+
+    private static IReadOnlyList<string> List(System.Data.Common.DbDataReader r, int i) =>
+        r.IsDBNull(i) ? [] : ((System.Collections.IEnumerable)r.GetValue(i)).Cast<object?>().Where(v => v is not null).Select(v => v!.ToString()!).ToList();
+}
+
+/// <summary>A report that could not be made, with a message for the user.</summary>
+public sealed class ReportException(string message, Exception? inner = null) : Exception(message, inner);

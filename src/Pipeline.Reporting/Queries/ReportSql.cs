@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Pipeline.Reporting.Queries;
+
+/// <summary>Values bound into the report SQL. Everything is validated before it is bound, so binding is textual.</summary>
+/// <param name="From">First day of the window (Monday of the earliest week).</param>
+/// <param name="To">Last day of the window (Sunday of the report week).</param>
+/// <param name="OwnerAccounts">12-digit account IDs from the owners file.</param>
+public sealed record SqlParameters(DateOnly From, DateOnly To, IReadOnlyCollection<string> OwnerAccounts);
+
+/// <summary>
+/// The report's SQL, from <c>schemas/queries/*.sql</c>: each query uses the shared <c>events</c> CTE (each event ID
+/// once, attributed to the owning account). Composed and bound here; the same text runs on DuckDB and Athena.
+/// </summary>
+public static class ReportSql
+{
+    /// <summary>The queries a report runs, in order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders", "offender_events"];
+
+    public static string Compose(string name, SqlParameters p)
+    {
+        foreach (var id in p.OwnerAccounts)
+        {
+            if (!Owners.OwnerDirectory.IsAccountId(id))
+            {
+                throw new ArgumentException($"not an account ID: {id}", nameof(p));
+            }
+        }
+
+        // A sentinel row keeps VALUES non-empty when there is no owners file; no account has that ID.
+        var owners = string.Join(", ", new[] { "000000000000" }.Concat(p.OwnerAccounts.Order(StringComparer.Ordinal)).Select(id => $"('{id}')"));
+        return Read(name)
+            .Replace("${events}", Read("events"), StringComparison.Ordinal)
+            .Replace("${from_date}", p.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("${to_date}", p.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("${owner_accounts}", owners, StringComparison.Ordinal);
+    }
+
+    private static string Read(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"queries/{name}.sql")
+            ?? throw new InvalidOperationException($"no query named {name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().TrimEnd();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using Pipeline.Reporting.Model;
+using Pipeline.Reporting.Owners;
+using Pipeline.Reporting.Queries;
+using Pipeline.Reporting.Render;
+using Pipeline.Reporting.Rules;
+using Pipeline.Reporting.Weeks;
+
+namespace Pipeline.Reporting;
+
+/// <summary>What to report.</summary>
+/// <param name="Lake">The lake's root folder.</param>
+/// <param name="Week">The ISO week reported.</param>
+/// <param name="Out">Where <c>&lt;week&gt;/</c> is written.</param>
+/// <param name="WeeksBack">Earlier weeks for statuses and trends.</param>
+/// <param name="OwnersFile">Owners JSON or CSV, or null.</param>
+/// <param name="RulesFile">Extra client rules, or null.</param>
+public sealed record ReportRequest(string Lake, IsoWeek Week, string Out, int WeeksBack = 8, string? OwnersFile = null, string? RulesFile = null);
+
+/// <summary>The reducer: reads the lake (never the sources) and writes the week's reports and tickets.</summary>
+public static class ReportJob
+{
+    /// <summary>The SQL the report runs, bound to the request (for Athena users: <c>--print-sql</c>).</summary>
+    public static string PrintSql(ReportRequest request)
+    {
+        var p = Parameters(request, Owners(request));
+        var sb = new StringBuilder();
+        foreach (var name in ReportSql.Names)
+        {
+            sb.Append("-- ").Append(name).Append(".sql\n").Append(ReportSql.Compose(name, p)).Append(";\n\n");
+        }
+
+        return sb.ToString();
+    }
+
+    public static OrgReport Run(ReportRequest request, Action<string>? progress = null)
+    {
+        var owners = Owners(request);
+        var rules = ClientRules.Load(request.RulesFile);
+        var p = Parameters(request, owners);
+        OrgReport org;
+        using (var lake = new DuckDbLake(request.Lake))
+        {
+            progress?.Invoke($"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}");
+            var weeks = lake.AccountWeeks(p);
+            progress?.Invoke("accounts done; clients …");
+            var offenders = lake.Offenders(p);
+            var names = lake.OffenderEvents(p);
+            org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, offenders, names, owners, rules);
+        }
+
+        var dir = Path.Combine(request.Out, request.Week.ToString());
+        progress?.Invoke($"writing {dir}");
+        Directory.CreateDirectory(Path.Combine(dir, "accounts"));
+        File.WriteAllText(Path.Combine(dir, "tickets.json"), OrgOutputs.TicketsJson(org));
+        File.WriteAllText(Path.Combine(dir, "tickets.csv"), OrgOutputs.TicketsCsv(org));
+        File.WriteAllText(Path.Combine(dir, "summary.csv"), OrgOutputs.SummaryCsv(org));
+        File.WriteAllText(Path.Combine(dir, "index.html"), OrgOutputs.IndexHtml(org));
+        foreach (var account in org.Accounts)
+        {
+            File.WriteAllText(Path.Combine(dir, "accounts", account.Owner.AccountId + ".md"), AccountPages.Markdown(account));
+            File.WriteAllText(Path.Combine(dir, "accounts", account.Owner.AccountId + ".html"), AccountPages.Html(account));
+        }
+
+        return org;
+    }
+
+    private static OwnerDirectory Owners(ReportRequest request)
+    {
+        try
+        {
+            return request.OwnersFile is null ? OwnerDirectory.Empty : OwnerDirectory.Load(request.OwnersFile);
+        }
+        catch (FormatException e)
+        {
+            throw new ReportException(e.Message, e);
+        }
+    }
+
+    private static SqlParameters Parameters(ReportRequest request, OwnerDirectory owners) =>
+        new(request.Week.AddWeeks(-request.WeeksBack).Monday, request.Week.Sunday, owners.All.Select(o => o.AccountId).ToList());
+}
