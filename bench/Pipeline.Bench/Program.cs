@@ -22,6 +22,11 @@ var work = Path.GetFullPath(ArgText("--out", Path.Combine(Path.GetTempPath(), "p
 var repo = FindRepo();
 var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
+if (args.Contains("--report"))
+{
+    // Reducer benchmark: --report [--events 10000000]
+    return ReportBench.Run(Arg("--events", 10_000_000), work, cli, Measure);
+}
 
 var accounts = Arg("--accounts", 50);
 var days = Math.Max(1, events / (accounts * 2000));

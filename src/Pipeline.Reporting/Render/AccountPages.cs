@@ -36,7 +36,7 @@ public static class AccountPages
         var n = 0;
         foreach (var o in active)
         {
-            md.Append(Inv, $"### {++n}. {o.Classification.Family} — {o.Status.ToString().ToLowerInvariant()}, {o.LegacyCalls:N0} legacy call(s)\n\n");
+            md.Append(Inv, $"### {++n}. {o.Classification.Family} — {o.Status.ToString().ToLowerInvariant()}, {o.LegacyCalls:N0} legacy {(o.LegacyCalls == 1 ? "call" : "calls")}\n\n");
             AppendClient(md, a, o, brief);
         }
 
@@ -111,7 +111,7 @@ public static class AccountPages
 
         foreach (var o in active)
         {
-            h.Append(Inv, $"<section class=\"client\"><h3>{Escape.Html(o.Classification.Family)} <span class=\"tag {o.Status.ToString().ToLowerInvariant()}\">{o.Status.ToString().ToLowerInvariant()}</span> {o.LegacyCalls:N0} legacy calls</h3><table>");
+            h.Append(Inv, $"<section class=\"client\"><h3>{Escape.Html(o.Classification.Family)} <span class=\"tag {o.Status.ToString().ToLowerInvariant()}\">{o.Status.ToString().ToLowerInvariant()}</span> {o.LegacyCalls:N0} legacy {(o.LegacyCalls == 1 ? "call" : "calls")}</h3><table>");
             Row(h, "Principal", o.Client.Principal);
             Row(h, "User agent", o.Client.UserAgent);
             Row(h, "Source", o.Client.Source);

@@ -27,7 +27,7 @@ internal static class Page
     {
         const int w = 640, hgt = 220, left = 50, bottom = 30, top = 10;
         var max = Math.Max(0.01, points.Count == 0 ? 0 : points.Max(p => p.Share));
-        var step = points.Count > 1 ? (w - left - 10) / (double)(points.Count - 1) : 0;
+        var step = points.Count > 1 ? (w - left - 40) / (double)(points.Count - 1) : 0;
         double X(int i) => left + (i * step);
         double Y(double v) => top + ((hgt - top - bottom) * (1 - (v / max)));
         var svg = new StringBuilder();
@@ -48,7 +48,7 @@ internal static class Page
                 svg.Append(Inv, $"<circle cx=\"{X(i):F1}\" cy=\"{Y(points[i].Share):F1}\" r=\"3\" fill=\"#c33\"><title>{Escape.Html(points[i].Label)}: {points[i].Share:P2}</title></circle>");
                 if (points.Count <= 12 || i % 2 == 0)
                 {
-                    svg.Append(Inv, $"<text x=\"{X(i) - 20:F1}\" y=\"{hgt - 8}\" font-size=\"10\">{Escape.Html(points[i].Label)}</text>");
+                    svg.Append(Inv, $"<text x=\"{X(i):F1}\" y=\"{hgt - 8}\" font-size=\"10\" text-anchor=\"middle\">{Escape.Html(points[i].Label)}</text>");
                 }
             }
         }

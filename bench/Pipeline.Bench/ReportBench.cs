@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pipeline.Demo;
+using Pipeline.Reporting.Queries;
+using Pipeline.Reporting.Weeks;
+
+/// <summary>
+/// The reducer at scale: a lake of N events (two ISO weeks, gzip NDJSON ingested by pipeline), then
+/// <c>pipeline report</c> for the second week in a child process, and DuckDB's own time for the core query.
+/// </summary>
+internal static class ReportBench
+{
+    public static int Run(int events, string work, string cli, Func<string, string[], Measurement> measure)
+    {
+        const int accounts = 200;
+        const int days = 14;
+        var last = new DateOnly(2026, 11, 22);
+        var week = IsoWeek.Of(last);
+        var archive = Path.Combine(work, $"report-ndjson-{events}");
+        var lake = Path.Combine(work, $"report-lake-{events}");
+        if (!Directory.Exists(lake))
+        {
+            if (!Directory.Exists(archive))
+            {
+                Console.Error.WriteLine($"generating {events:N0} events …");
+                DemoArchiveWriter.Write(archive + ".tmp", new DemoShape(accounts, days, (int)Math.Ceiling(events / (double)(accounts * days)), last, Seed: 11, AwkwardCases: false, Format: DemoFormat.NdjsonGzip));
+                Directory.Move(archive + ".tmp", archive);
+            }
+
+            Console.Error.WriteLine("ingesting …");
+            measure("dotnet", [cli, "ingest", "--source", archive, "--lake", lake + ".tmp"]);
+            Directory.Move(lake + ".tmp", lake);
+        }
+
+        var outDir = Path.Combine(work, "report-out");
+        if (Directory.Exists(outDir))
+        {
+            Directory.Delete(outDir, true);
+        }
+
+        var report = measure("dotnet", [cli, "report", "--lake", lake, "--week", week.ToString(), "--weeks-back", "1", "--out", outDir]);
+
+        using var duck = new DuckDbLake(lake);
+        var total = duck.Count("SELECT count(*) FROM tls_events");
+        var core = ReportSql.Compose("account_weeks", new SqlParameters(week.AddWeeks(-1).Monday, week.Sunday, []));
+        var sw = Stopwatch.StartNew();
+        var rows = duck.Count($"SELECT count(*) FROM ({core})");
+        var duckSeconds = sw.Elapsed.TotalSeconds;
+
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; lake: {total:N0} events over 2 weeks, {accounts} accounts; report week {week} with --weeks-back 1");
+        Console.WriteLine("| what | wall s | CPU s | peak RSS MiB |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pipeline report (3 queries, all outputs) | {report.Wall.TotalSeconds:F1} | {report.Cpu.TotalSeconds:F1} | {report.PeakRssMiB:F0} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| DuckDB alone: core query (account_weeks, dedup + attribution, {rows} rows) | {duckSeconds:F1} | | |"));
+        return 0;
+    }
+}
