@@ -7,7 +7,11 @@ namespace Pipeline.Reporting.Queries;
 /// <summary>Runs the report SQL with embedded DuckDB over a local lake (Hive partitions, pruned by event_date).</summary>
 public sealed class DuckDbLake : IDisposable
 {
+    /// <summary>DuckDB's memory limit; the process stays under about 1 GiB with it.</summary>
+    public const int MemoryLimitMiB = 600;
+
     private readonly DuckDBConnection _connection;
+    private readonly string _spill;
 
     public DuckDbLake(string lake)
     {
@@ -17,21 +21,28 @@ public sealed class DuckDbLake : IDisposable
             throw new ReportException($"no tls_events data in lake {lake} (run `pipeline ingest` first)");
         }
 
+        // Memory stays bounded whatever the lake's size: past the limit DuckDB spills to a temporary folder.
+        _spill = Path.Combine(Path.GetTempPath(), "pipeline-duckdb-" + Guid.NewGuid().ToString("N")[..12]);
         _connection = new DuckDBConnection("DataSource=:memory:");
         _connection.Open();
         var glob = Path.Combine(table, "*", "*", "*.parquet").Replace('\\', '/').Replace("'", "''", StringComparison.Ordinal);
         Execute("SET TimeZone = 'UTC'");
+        Execute($"SET memory_limit = '{MemoryLimitMiB}MB'");
+        Execute($"SET temp_directory = '{_spill.Replace("'", "''", StringComparison.Ordinal)}'");
+        Execute("SET preserve_insertion_order = false");
         Execute($"CREATE VIEW tls_events AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)");
     }
 
-    public List<AccountWeek> AccountWeeks(SqlParameters p) => Read(ReportSql.Compose("account_weeks", p), r =>
+    private static string Sql(string name, SqlParameters p) => ReportSql.ComposeForDuckDb(name, p);
+
+    public List<AccountWeek> AccountWeeks(SqlParameters p) => Read(Sql("account_weeks", p), r =>
         new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5)));
 
-    public List<OffenderWeek> Offenders(SqlParameters p) => Read(ReportSql.Compose("offenders", p), r =>
+    public List<OffenderWeek> Offenders(SqlParameters p) => Read(Sql("offenders", p), r =>
         new OffenderWeek(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
             Long(r, 5), r.GetInt64(6), Time(r, 7), Time(r, 8), List(r, 9), List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14)));
 
-    public List<OffenderEventName> OffenderEvents(SqlParameters p) => Read(ReportSql.Compose("offender_events", p), r =>
+    public List<OffenderEventName> OffenderEvents(SqlParameters p) => Read(Sql("offender_events", p), r =>
         new OffenderEventName(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
             r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7)));
 
@@ -43,7 +54,14 @@ public sealed class DuckDbLake : IDisposable
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        if (Directory.Exists(_spill))
+        {
+            Directory.Delete(_spill, recursive: true);
+        }
+    }
 
     private void Execute(string sql)
     {

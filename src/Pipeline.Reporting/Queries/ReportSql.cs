@@ -18,7 +18,17 @@ public static class ReportSql
     /// <summary>The queries a report runs, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders", "offender_events"];
 
-    public static string Compose(string name, SqlParameters p)
+    /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
+    public static string Compose(string name, SqlParameters p) => Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p);
+
+    /// <summary>
+    /// The query for DuckDB: the same text with one hint. DuckDB materialises a CTE used twice (all of the window's
+    /// rows, in memory), which also stops filters reaching the Parquet scan; Athena has no such hint and needs none.
+    /// </summary>
+    public static string ComposeForDuckDb(string name, SqlParameters p) =>
+        Compose(name, p).Replace("\nevents AS (", "\nevents AS NOT MATERIALIZED (", StringComparison.Ordinal);
+
+    private static string Bind(string sql, SqlParameters p)
     {
         foreach (var id in p.OwnerAccounts)
         {
@@ -30,8 +40,7 @@ public static class ReportSql
 
         // A sentinel row keeps VALUES non-empty when there is no owners file; no account has that ID.
         var owners = string.Join(", ", new[] { "000000000000" }.Concat(p.OwnerAccounts.Order(StringComparer.Ordinal)).Select(id => $"('{id}')"));
-        return Read(name)
-            .Replace("${events}", Read("events"), StringComparison.Ordinal)
+        return sql
             .Replace("${from_date}", p.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${to_date}", p.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${owner_accounts}", owners, StringComparison.Ordinal);
