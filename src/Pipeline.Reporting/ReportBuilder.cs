@@ -15,6 +15,7 @@ public static class ReportBuilder
         var trendWeeks = Enumerable.Range(0, weeksBack + 1).Select(i => week.AddWeeks(i - weeksBack)).ToList();
         var byAccount = weeks.GroupBy(w => w.Account).ToDictionary(g => g.Key, g => g.ToDictionary(w => w.WeekStart));
         var namesByClient = eventNames.GroupBy(e => (e.WeekStart, e.Account, e.Client)).ToDictionary(g => g.Key, g => g.ToList());
+        var offendersByAccount = offenders.GroupBy(o => o.Account).ToDictionary(g => g.Key, g => g.ToList());
 
         var accounts = new List<AccountReport>();
         var accountIds = byAccount.Keys.Concat(offenders.Select(o => o.Account)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
@@ -23,7 +24,7 @@ public static class ReportBuilder
             var figures = byAccount.GetValueOrDefault(account) ?? [];
             var thisWeek = figures.GetValueOrDefault(monday);
             var clients = new List<Offender>();
-            foreach (var history in offenders.Where(o => o.Account == account).GroupBy(o => o.Client))
+            foreach (var history in offendersByAccount.GetValueOrDefault(account, []).GroupBy(o => o.Client))
             {
                 var current = history.FirstOrDefault(h => h.WeekStart == monday);
                 var earlier = history.Where(h => h.WeekStart < monday).OrderByDescending(h => h.WeekStart).FirstOrDefault();
@@ -36,12 +37,10 @@ public static class ReportBuilder
                 var status = current is null ? OffenderStatus.Resolved : earlier is null ? OffenderStatus.New : OffenderStatus.Ongoing;
                 var names = namesByClient.GetValueOrDefault((row.WeekStart, account, history.Key)) ?? [];
                 clients.Add(new Offender(
-                    history.Key, status, row.LegacyCalls, row.Calls, history.Min(h => h.FirstSeen), row.LastSeen,
-                    row.TlsVersions, row.CipherSuites, row.Endpoints, row.EventSources, row.Regions, row.RecipientAccounts,
+                    row, status, history.Min(h => h.FirstSeen),
                     names.OrderByDescending(n => n.Calls).ThenBy(n => n.EventName, StringComparer.Ordinal).Take(5).Select(n => (n.EventName, n.Calls)).ToList(),
                     names.OrderByDescending(n => n.Calls).ThenBy(n => n.EventName, StringComparer.Ordinal).Select(n => n.SampleEventId).Distinct().Take(3).ToList(),
-                    rules.Classify(history.Key.UserAgent),
-                    row.WeekStart));
+                    rules.Classify(history.Key.UserAgent)));
             }
 
             var ordered = clients

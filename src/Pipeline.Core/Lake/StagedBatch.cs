@@ -81,18 +81,7 @@ internal sealed class StagedBatch
 
         Durable.SyncDirectory(lake.StagingDirectory);
 
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var manifest in manifests)
-        {
-            Move(lake, manifest, touched);
-        }
-
-        foreach (var dir in touched)
-        {
-            Durable.SyncDirectory(dir);
-        }
-
-        checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        Publish(lake, manifests, checkpoint);
         foreach (var manifest in manifests)
         {
             File.Delete(Path.Combine(lake.StagingDirectory, manifest.Batch + ManifestSuffix));
@@ -123,18 +112,7 @@ internal sealed class StagedBatch
             }
         }
 
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var manifest in manifests)
-        {
-            Move(lake, manifest, touched);
-        }
-
-        foreach (var dir in touched)
-        {
-            Durable.SyncDirectory(dir);
-        }
-
-        checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        Publish(lake, manifests, checkpoint);
         var discarded = 0;
         foreach (var leftover in System.IO.Directory.EnumerateFiles(lake.StagingDirectory).ToList())
         {
@@ -147,6 +125,23 @@ internal sealed class StagedBatch
         }
 
         return (manifests.Count, discarded);
+    }
+
+    /// <summary>Renames committed batches' files into the table, makes the renames durable, then checkpoints their inputs.</summary>
+    private static void Publish(LakeLayout lake, List<BatchManifest> manifests, FileCheckpoint checkpoint)
+    {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            Move(lake, manifest, touched);
+        }
+
+        foreach (var dir in touched)
+        {
+            Durable.SyncDirectory(dir);
+        }
+
+        checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
     }
 
     private static void WriteManifest(LakeLayout lake, BatchManifest manifest)

@@ -18,23 +18,42 @@ public enum OffenderStatus
 }
 
 /// <summary>One client that called AWS over TLS 1.0/1.1, as reported for an account.</summary>
+/// <param name="Latest">Its row for the report week, or for the last week it made legacy calls (resolved).</param>
+/// <param name="Status">Where it stands against earlier weeks.</param>
+/// <param name="FirstSeen">Its first legacy call in the window.</param>
+/// <param name="TopEventNames">Its most frequent legacy calls.</param>
+/// <param name="SampleEventIds">Event IDs to look up in CloudTrail.</param>
+/// <param name="Classification">What its user agent says, and what to do.</param>
 public sealed record Offender(
-    Fingerprint Client,
+    OffenderWeek Latest,
     OffenderStatus Status,
-    long LegacyCalls,
-    long Calls,
     DateTime FirstSeen,
-    DateTime LastSeen,
-    IReadOnlyList<string> TlsVersions,
-    IReadOnlyList<string> CipherSuites,
-    IReadOnlyList<string> Endpoints,
-    IReadOnlyList<string> EventSources,
-    IReadOnlyList<string> Regions,
-    IReadOnlyList<string> RecipientAccounts,
     IReadOnlyList<(string Name, long Calls)> TopEventNames,
     IReadOnlyList<string> SampleEventIds,
-    ClientClass Classification,
-    DateOnly LastLegacyWeek);
+    ClientClass Classification)
+{
+    public Fingerprint Client => Latest.Client;
+
+    public long LegacyCalls => Latest.LegacyCalls;
+
+    public long Calls => Latest.Calls;
+
+    public DateTime LastSeen => Latest.LastSeen;
+
+    public IReadOnlyList<string> TlsVersions => Latest.TlsVersions;
+
+    public IReadOnlyList<string> CipherSuites => Latest.CipherSuites;
+
+    public IReadOnlyList<string> Endpoints => Latest.Endpoints;
+
+    public IReadOnlyList<string> EventSources => Latest.EventSources;
+
+    public IReadOnlyList<string> Regions => Latest.Regions;
+
+    public IReadOnlyList<string> RecipientAccounts => Latest.RecipientAccounts;
+
+    public DateOnly LastLegacyWeek => Latest.WeekStart;
+}
 
 /// <summary>An account's week: figures, trend and clients.</summary>
 public sealed record AccountReport(
