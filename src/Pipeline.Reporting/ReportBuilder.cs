@@ -8,13 +8,14 @@ namespace Pipeline.Reporting;
 /// <summary>Turns the query rows of a window into per-account reports with statuses against earlier weeks.</summary>
 public static class ReportBuilder
 {
-    public static OrgReport Build(IsoWeek week, int weeksBack, IReadOnlyList<AccountWeek> weeks, IReadOnlyList<OffenderWeek> offenders,
-        IReadOnlyList<OffenderEventName> eventNames, OwnerDirectory owners, ClientRules rules)
+    public static OrgReport Build(IsoWeek week, int weeksBack, IReadOnlyList<AccountWeek> weeks, IReadOnlyList<OffenderCalls> calls,
+        OwnerDirectory owners, ClientRules rules)
     {
+        var offenders = OffenderRollup.PerClient(calls);
         var monday = week.Monday;
         var trendWeeks = Enumerable.Range(0, weeksBack + 1).Select(i => week.AddWeeks(i - weeksBack)).ToList();
         var byAccount = weeks.GroupBy(w => w.Account).ToDictionary(g => g.Key, g => g.ToDictionary(w => w.WeekStart));
-        var namesByClient = eventNames.GroupBy(e => (e.WeekStart, e.Account, e.Client)).ToDictionary(g => g.Key, g => g.ToList());
+        var namesByClient = calls.GroupBy(e => (e.WeekStart, e.Account, e.Client)).ToDictionary(g => g.Key, g => g.ToList());
         var offendersByAccount = offenders.GroupBy(o => o.Account).ToDictionary(g => g.Key, g => g.ToList());
 
         var accounts = new List<AccountReport>();
@@ -38,8 +39,8 @@ public static class ReportBuilder
                 var names = namesByClient.GetValueOrDefault((row.WeekStart, account, history.Key)) ?? [];
                 clients.Add(new Offender(
                     row, status, history.Min(h => h.FirstSeen),
-                    names.OrderByDescending(n => n.Calls).ThenBy(n => n.EventName, StringComparer.Ordinal).Take(5).Select(n => (n.EventName, n.Calls)).ToList(),
-                    names.OrderByDescending(n => n.Calls).ThenBy(n => n.EventName, StringComparer.Ordinal).Select(n => n.SampleEventId).Distinct().Take(3).ToList(),
+                    names.OrderByDescending(n => n.LegacyCalls).ThenBy(n => n.EventName, StringComparer.Ordinal).Take(5).Select(n => (n.EventName, n.LegacyCalls)).ToList(),
+                    names.OrderByDescending(n => n.LegacyCalls).ThenBy(n => n.EventName, StringComparer.Ordinal).Select(n => n.SampleEventId).Distinct().Take(3).ToList(),
                     rules.Classify(history.Key.UserAgent)));
             }
 

@@ -44,9 +44,8 @@ public static class ReportJob
             progress?.Invoke($"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}");
             var weeks = lake.AccountWeeks(p);
             progress?.Invoke("accounts done; clients …");
-            var offenders = lake.Offenders(p);
-            var names = lake.OffenderEvents(p);
-            org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, offenders, names, owners, rules);
+            var calls = lake.Offenders(p);
+            org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, calls, owners, rules);
         }
 
         var dir = Path.Combine(request.Out, request.Week.ToString());

@@ -36,8 +36,6 @@ public sealed record Offender(
 
     public long LegacyCalls => Latest.LegacyCalls;
 
-    public long Calls => Latest.Calls;
-
     public DateTime LastSeen => Latest.LastSeen;
 
     public IReadOnlyList<string> TlsVersions => Latest.TlsVersions;

@@ -38,13 +38,10 @@ public sealed class DuckDbLake : IDisposable
     public List<AccountWeek> AccountWeeks(SqlParameters p) => Read(Sql("account_weeks", p), r =>
         new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5)));
 
-    public List<OffenderWeek> Offenders(SqlParameters p) => Read(Sql("offenders", p), r =>
-        new OffenderWeek(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
-            Long(r, 5), r.GetInt64(6), Time(r, 7), Time(r, 8), List(r, 9), List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14)));
-
-    public List<OffenderEventName> OffenderEvents(SqlParameters p) => Read(Sql("offender_events", p), r =>
-        new OffenderEventName(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
-            r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7)));
+    public List<OffenderCalls> Offenders(SqlParameters p) => Read(Sql("offenders", p), r =>
+        new OffenderCalls(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
+            r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7), Time(r, 8), Time(r, 9),
+            List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14), List(r, 15)));
 
     /// <summary>Runs any SQL (DuckDB's own reference timing in the benchmark).</summary>
     public long Count(string sql)

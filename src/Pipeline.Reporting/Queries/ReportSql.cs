@@ -16,7 +16,7 @@ public sealed record SqlParameters(DateOnly From, DateOnly To, IReadOnlyCollecti
 public static class ReportSql
 {
     /// <summary>The queries a report runs, in order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders", "offender_events"];
+    public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders"];
 
     /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
     public static string Compose(string name, SqlParameters p) => Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p);

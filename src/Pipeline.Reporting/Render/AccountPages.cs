@@ -73,7 +73,7 @@ public static class AccountPages
         md.Append("- TLS seen: ").Append(Escape.MdCode(string.Join(", ", o.TlsVersions))).Append("; cipher suites: ").Append(Escape.MdCode(string.Join(", ", o.CipherSuites))).Append('\n');
         md.Append("- Endpoints: ").Append(Escape.MdCode(string.Join(", ", o.Endpoints))).Append("; regions: ").Append(Escape.MdCode(string.Join(", ", o.Regions))).Append('\n');
         md.Append("- Top calls: ").Append(Escape.MdCode(string.Join(", ", o.TopEventNames.Select(t => $"{t.Name} ({t.Calls})")))).Append('\n');
-        md.Append(Inv, $"- Calls this week: {o.Calls:N0} ({o.LegacyCalls:N0} legacy); legacy calls seen from {o.FirstSeen:yyyy-MM-dd HH:mm}Z to {o.LastSeen:yyyy-MM-dd HH:mm}Z\n");
+        md.Append(Inv, $"- Legacy calls this week: {o.LegacyCalls:N0}; seen from {o.FirstSeen:yyyy-MM-dd HH:mm}Z to {o.LastSeen:yyyy-MM-dd HH:mm}Z\n");
         var foreign = o.RecipientAccounts.Where(r => r != a.Owner.AccountId).ToList();
         if (foreign.Count > 0)
         {
@@ -120,7 +120,7 @@ public static class AccountPages
             Row(h, "Endpoints", string.Join(", ", o.Endpoints));
             Row(h, "Regions", string.Join(", ", o.Regions));
             Row(h, "Top calls", string.Join(", ", o.TopEventNames.Select(t => $"{t.Name} ({t.Calls})")));
-            Row(h, "Seen", string.Create(Inv, $"{o.Calls:N0} calls, first legacy {o.FirstSeen:yyyy-MM-dd HH:mm}Z, last {o.LastSeen:yyyy-MM-dd HH:mm}Z"));
+            Row(h, "Seen", string.Create(Inv, $"{o.LegacyCalls:N0} legacy calls this week, first {o.FirstSeen:yyyy-MM-dd HH:mm}Z, last {o.LastSeen:yyyy-MM-dd HH:mm}Z"));
             var foreign = o.RecipientAccounts.Where(r => r != a.Owner.AccountId).ToList();
             if (foreign.Count > 0)
             {

@@ -74,7 +74,6 @@ public static class OrgOutputs
                 ["source"] = o.Client.Source,
                 ["status"] = o.Status.ToString().ToLowerInvariant(),
                 ["legacy_calls"] = o.LegacyCalls,
-                ["calls"] = o.Calls,
                 ["tls_versions"] = o.TlsVersions,
                 ["cipher_suites"] = o.CipherSuites,
                 ["endpoints"] = o.Endpoints,

@@ -169,6 +169,6 @@ public sealed class ReportJobTests
 
         Assert.DoesNotContain("${", sql, StringComparison.Ordinal);
         Assert.Contains("BETWEEN '2026-11-02' AND '2026-11-22'", sql, StringComparison.Ordinal);
-        Assert.Equal(3, Regex.Count(sql, "^-- .*\\.sql$", RegexOptions.Multiline));
+        Assert.Equal(2, Regex.Count(sql, "^-- .*\\.sql$", RegexOptions.Multiline));
     }
 }
