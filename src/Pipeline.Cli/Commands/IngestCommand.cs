@@ -11,7 +11,12 @@ namespace Pipeline.Cli.Commands;
 /// <summary><c>pipeline ingest --source PATH --lake DIR</c>.</summary>
 internal static class IngestCommand
 {
-    public static readonly Option<string> Source = new("--source") { Description = "A file or directory tree: an org trail's S3 archive copy, NDJSON, EventBridge or CloudWatch Logs captures (gzip or plain).", Required = true };
+    public static readonly Option<string> Source = new("--source")
+    {
+        Description = "A file or directory tree (an org trail's S3 archive copy, NDJSON, EventBridge or CloudWatch Logs captures, gzip or plain), "
+            + "or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL.",
+        Required = true,
+    };
     public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing).", Required = true };
     public static readonly Option<string?> From = new("--from") { Description = "First UTC event date to keep (YYYY-MM-DD)." };
     public static readonly Option<string?> To = new("--to") { Description = "Last UTC event date to keep (YYYY-MM-DD)." };
@@ -19,12 +24,21 @@ internal static class IngestCommand
     public static readonly Option<int?> MemoryBudget = new("--memory-budget-mib") { Description = $"Memory for buffered rows (default {IngestOptions.DefaultMemoryBudgetMiB})." };
     public static readonly Option<ParquetCodec?> Compression = new("--compression") { Description = "snappy (default), zstd or none." };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Log each batch." };
+    public static readonly Option<string?> Start = new("--start") { Description = "Streams: where a shard without a checkpoint starts: trim-horizon (default), latest, at-timestamp:ISO-8601." };
+    public static readonly Option<string?> LeaseTable = new("--lease-table") { Description = "Streams: DynamoDB table shared by the workers of a stream (default: this process reads every shard, checkpoints in the lake)." };
+    public static readonly Option<string?> DynamoDbEndpoint = new("--dynamodb-endpoint") { Description = "Streams: DynamoDB endpoint override for the lease table (dynalite, LocalStack)." };
+    public static readonly Option<double?> UntilIdle = new("--until-idle") { Description = "Streams: exit once every shard is caught up and idle for this many seconds (backfills, tests)." };
+    public static readonly Option<double?> FlushAge = new("--flush-age") { Description = "Streams: seconds before a shard's buffered records are flushed (default 60)." };
+    public static readonly Option<int?> FlushMiB = new("--flush-mib") { Description = "Streams: MiB of records that make a shard flush (default 64)." };
+    public static readonly Option<double?> LeaseDuration = new("--lease-duration") { Description = "Streams: seconds without renewal after which another worker takes a lease over (default 10)." };
+    public static readonly Option<string?> WorkerId = new("--worker-id") { Description = "Streams: this worker's name in the lease table (default host-pid-random)." };
 
     public static Command Create()
     {
         var command = new Command("ingest", "Read CloudTrail from files into the tls_events Parquet lake; exits when the input is done.")
         {
             Source, Lake, From, To, Parallelism, MemoryBudget, Compression, Verbose,
+            Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
@@ -49,6 +63,12 @@ internal static class IngestCommand
         }
 
         Validate(options);
+        var source = parse.GetValue(Source)!;
+        if (source.StartsWith("kinesis://", StringComparison.OrdinalIgnoreCase))
+        {
+            return await StreamCommand.RunKinesisAsync(parse, source, options, ct).ConfigureAwait(false);
+        }
+
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
         var result = await Ingest(request, options, parse.GetValue(Verbose), ct).ConfigureAwait(false);
         Summary.Print(System.Console.Error, result, request.Lake);

@@ -16,11 +16,18 @@ internal sealed class ProgressDisplay : IDisposable
     private readonly long _started;
     private readonly ITimer _timer;
     private readonly Lock _gate = new();
+    private readonly Func<double, string>? _line;
     private bool _done;
 
-    public ProgressDisplay(IngestStats stats, TextWriter output, TimeProvider time, bool? interactive = null)
+    /// <param name="stats">The counters shown.</param>
+    /// <param name="output">Where to write (stderr).</param>
+    /// <param name="time">Clock of the updates.</param>
+    /// <param name="interactive">Rewrite one line in place (terminal) or print lines (logs); default: stderr is a terminal.</param>
+    /// <param name="line">A custom line from the elapsed seconds (stream sources, which have no total).</param>
+    public ProgressDisplay(IngestStats stats, TextWriter output, TimeProvider time, bool? interactive = null, Func<double, string>? line = null)
     {
         _stats = stats;
+        _line = line;
         _out = output;
         _time = time;
         _interactive = interactive ?? !System.Console.IsErrorRedirected;
@@ -55,6 +62,11 @@ internal sealed class ProgressDisplay : IDisposable
     internal string Line()
     {
         var elapsed = _time.GetElapsedTime(_started).TotalSeconds;
+        if (_line is not null)
+        {
+            return _line(elapsed);
+        }
+
         var total = Math.Max(1, _stats.BytesTotal);
         var fraction = Math.Clamp((double)_stats.BytesRead / total, 0, 1);
         var rate = elapsed > 0 ? _stats.BytesRead / elapsed : 0;

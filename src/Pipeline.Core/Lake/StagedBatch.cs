@@ -21,14 +21,19 @@ internal sealed class StagedBatch
 {
     private const string ManifestSuffix = ".manifest.json";
     private readonly LakeLayout _lake;
+    private readonly string _staging;
     private readonly List<StagedFile> _files = [];
 
-    public StagedBatch(LakeLayout lake, string batchId)
+    /// <param name="lake">The lake the batch goes into.</param>
+    /// <param name="batchId">Names the staged files and, through the writer, the files in the table.</param>
+    /// <param name="stagingDirectory">Where to stage; default the lake's <c>_staging/</c>. Stream sources stage per shard.</param>
+    public StagedBatch(LakeLayout lake, string batchId, string? stagingDirectory = null)
     {
         _lake = lake;
+        _staging = stagingDirectory ?? lake.StagingDirectory;
         BatchId = batchId;
-        System.IO.Directory.CreateDirectory(lake.StagingDirectory);
-        foreach (var stale in System.IO.Directory.EnumerateFiles(lake.StagingDirectory, batchId + ".*"))
+        System.IO.Directory.CreateDirectory(_staging);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(_staging, batchId + ".*"))
         {
             File.Delete(stale);
         }
@@ -43,7 +48,79 @@ internal sealed class StagedBatch
     {
         var staged = $"{BatchId}.{_files.Count}{Path.GetExtension(target)}";
         _files.Add(new StagedFile(staged, target));
-        return Path.Combine(_lake.StagingDirectory, staged);
+        return Path.Combine(_staging, staged);
+    }
+
+    /// <summary>
+    /// First half of a commit whose commit point is outside the lake (a stream checkpoint): makes the files durable
+    /// and records them with <paramref name="inputs"/> in a manifest. Follow with <see cref="PublishPrepared"/> once
+    /// the checkpoint moved, or <see cref="Discard"/> if it could not.
+    /// </summary>
+    public void Prepare(IReadOnlyList<string> inputs)
+    {
+        foreach (var file in _files)
+        {
+            Durable.SyncFile(Path.Combine(_staging, file.Staged));
+        }
+
+        WriteManifest(_staging, new BatchManifest(BatchId, [.. _files], [.. inputs]));
+        Durable.SyncDirectory(_staging);
+    }
+
+    /// <summary>Second half: renames the prepared files into the table, makes that durable, drops the manifest.</summary>
+    public void PublishPrepared()
+    {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        Move(_lake, _staging, new BatchManifest(BatchId, _files, []), touched);
+        foreach (var dir in touched)
+        {
+            Durable.SyncDirectory(dir);
+        }
+
+        File.Delete(Path.Combine(_staging, BatchId + ManifestSuffix));
+    }
+
+    /// <summary>Removes the batch's staged files and manifest (its checkpoint could not move).</summary>
+    public void Discard()
+    {
+        foreach (var stale in System.IO.Directory.EnumerateFiles(_staging, BatchId + ".*"))
+        {
+            File.Delete(stale);
+        }
+    }
+
+    /// <summary>
+    /// Recovery for a staging folder whose commit point is an external checkpoint: prepared batches that
+    /// <paramref name="committed"/> accepts are published, everything else is deleted.
+    /// </summary>
+    public static (int Finished, int Discarded) RecoverPrepared(LakeLayout lake, string stagingDirectory, Func<BatchManifest, bool> committed)
+    {
+        if (!System.IO.Directory.Exists(stagingDirectory))
+        {
+            return (0, 0);
+        }
+
+        var finished = 0;
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in ReadManifests(stagingDirectory).Where(committed))
+        {
+            Move(lake, stagingDirectory, manifest, touched);
+            finished++;
+        }
+
+        foreach (var dir in touched)
+        {
+            Durable.SyncDirectory(dir);
+        }
+
+        var discarded = 0;
+        foreach (var leftover in System.IO.Directory.EnumerateFiles(stagingDirectory).ToList())
+        {
+            discarded += leftover.EndsWith(ManifestSuffix, StringComparison.Ordinal) ? 0 : 1;
+            File.Delete(leftover);
+        }
+
+        return (finished, discarded);
     }
 
     /// <summary>Commits this batch alone. Returns once its inputs are checkpointed.</summary>
@@ -65,7 +142,7 @@ internal sealed class StagedBatch
         {
             foreach (var file in batch._files)
             {
-                Durable.SyncFile(Path.Combine(lake.StagingDirectory, file.Staged));
+                Durable.SyncFile(Path.Combine(batch._staging, file.Staged));
             }
         }
 
@@ -75,7 +152,7 @@ internal sealed class StagedBatch
         foreach (var (batch, keys) in group)
         {
             var manifest = new BatchManifest(batch.BatchId, [.. batch._files], [.. keys]);
-            WriteManifest(lake, manifest);
+            WriteManifest(lake.StagingDirectory, manifest);
             manifests.Add(manifest);
         }
 
@@ -96,22 +173,7 @@ internal sealed class StagedBatch
             return (0, 0);
         }
 
-        var manifests = new List<BatchManifest>();
-        foreach (var path in System.IO.Directory.EnumerateFiles(lake.StagingDirectory, "*" + ManifestSuffix).Order(StringComparer.Ordinal))
-        {
-            try
-            {
-                if (JsonSerializer.Deserialize(File.ReadAllBytes(path), CheckpointJson.Default.BatchManifest) is { } m)
-                {
-                    manifests.Add(m);
-                }
-            }
-            catch (JsonException)
-            {
-                // A manifest is written to a temporary name and renamed, so a torn one is not a commit.
-            }
-        }
-
+        var manifests = ReadManifests(lake.StagingDirectory);
         Publish(lake, manifests, checkpoint);
         var discarded = 0;
         foreach (var leftover in System.IO.Directory.EnumerateFiles(lake.StagingDirectory).ToList())
@@ -133,7 +195,7 @@ internal sealed class StagedBatch
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in manifests)
         {
-            Move(lake, manifest, touched);
+            Move(lake, lake.StagingDirectory, manifest, touched);
         }
 
         foreach (var dir in touched)
@@ -144,9 +206,30 @@ internal sealed class StagedBatch
         checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
     }
 
-    private static void WriteManifest(LakeLayout lake, BatchManifest manifest)
+    private static List<BatchManifest> ReadManifests(string staging)
     {
-        var path = Path.Combine(lake.StagingDirectory, manifest.Batch + ManifestSuffix);
+        var manifests = new List<BatchManifest>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(staging, "*" + ManifestSuffix).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(File.ReadAllBytes(path), CheckpointJson.Default.BatchManifest) is { } m)
+                {
+                    manifests.Add(m);
+                }
+            }
+            catch (JsonException)
+            {
+                // A manifest is written to a temporary name and renamed, so a torn one is not a commit.
+            }
+        }
+
+        return manifests;
+    }
+
+    private static void WriteManifest(string staging, BatchManifest manifest)
+    {
+        var path = Path.Combine(staging, manifest.Batch + ManifestSuffix);
         var tmp = path + ".tmp";
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -158,11 +241,11 @@ internal sealed class StagedBatch
     }
 
     /// <summary>Renames a committed batch's files into the table (replacing same-named files of a replay).</summary>
-    private static void Move(LakeLayout lake, BatchManifest manifest, HashSet<string> touched)
+    private static void Move(LakeLayout lake, string staging, BatchManifest manifest, HashSet<string> touched)
     {
         foreach (var file in manifest.Files)
         {
-            var staged = Path.Combine(lake.StagingDirectory, file.Staged);
+            var staged = Path.Combine(staging, file.Staged);
             if (!File.Exists(staged))
             {
                 // Moved before a crash.

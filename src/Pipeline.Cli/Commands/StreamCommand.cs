@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Cli.Console;
+using Pipeline.Ingest;
+using Pipeline.Kinesis;
+using Pipeline.Kinesis.Consumer;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>pipeline ingest --source kinesis://…</c>: the worker's stream ingest in the foreground.</summary>
+internal static class StreamCommand
+{
+    public static async Task<int> RunKinesisAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
+    {
+        KinesisSourceOptions options;
+        try
+        {
+            options = KinesisSourceOptions.FromUri(source);
+            if (parse.GetValue(IngestCommand.Start) is { } start)
+            {
+                options.ApplyStart(start);
+            }
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        options.LeaseTable = parse.GetValue(IngestCommand.LeaseTable) ?? options.LeaseTable;
+        if (parse.GetValue(IngestCommand.DynamoDbEndpoint) is { } dynamo)
+        {
+            options.DynamoDbEndpoint = Uri.TryCreate(dynamo, UriKind.Absolute, out var u) ? u : throw new UsageException($"--dynamodb-endpoint '{dynamo}' is not a URL");
+        }
+
+        options.WorkerId = parse.GetValue(IngestCommand.WorkerId) ?? options.WorkerId;
+        options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
+        options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
+        options.LeaseDuration = Seconds(parse.GetValue(IngestCommand.LeaseDuration), "--lease-duration") ?? options.LeaseDuration;
+        options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
+        if (parse.GetValue(IngestCommand.From) is not null || parse.GetValue(IngestCommand.To) is not null)
+        {
+            throw new UsageException("--from/--to apply to file sources; a stream is read from its checkpoints (use --start for where new shards begin)");
+        }
+
+        var lake = parse.GetValue(IngestCommand.Lake)!;
+        using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
+        KinesisSource kinesis;
+        try
+        {
+            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        using (kinesis)
+        {
+            var stats = kinesis.Ingest.Stats;
+            using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
+            StreamResult result;
+            try
+            {
+                result = await kinesis.Ingest.RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (Pipeline.Kinesis.Client.KinesisException e)
+            {
+                throw new IngestException(e.Message, e);
+            }
+
+            progress.Finish();
+            var inv = CultureInfo.InvariantCulture;
+            var err = System.Console.Error;
+            await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
+            await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
+            await err.WriteLineAsync(string.Create(inv, $"  events      {stats.Ingest.Records:N0} CloudTrail records; {stats.Ingest.EventsWritten:N0} events written to {stats.Ingest.FilesWritten:N0} Parquet files; {stats.Ingest.ControlMessages:N0} control messages; {stats.Ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
+            foreach (var sample in stats.Ingest.RejectSamples.Take(5))
+            {
+                await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
+            }
+
+            ct.ThrowIfCancellationRequested();
+            return 0;
+        }
+    }
+
+    private static string Line(StreamStats stats, double elapsed)
+    {
+        var lag = stats.MillisBehindLatest.IsEmpty ? 0 : stats.MillisBehindLatest.Values.Max();
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{stats.HeldShards.Count} shards, {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.KinesisRecords / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
+    }
+
+    private static TimeSpan? Seconds(double? value, string flag) => value switch
+    {
+        null => null,
+        > 0 and < 86_400 => TimeSpan.FromSeconds(value.Value),
+        _ => throw new UsageException($"{flag} must be between 0 and 86400 seconds"),
+    };
+}

@@ -1,0 +1,342 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Amazon.Runtime;
+
+namespace Pipeline.Kinesis.Client;
+
+/// <summary>
+/// A small client for the Kinesis Data Streams JSON 1.1 API: <c>POST /</c> with <c>X-Amz-Target</c>, signed with
+/// SigV4. Throttling, 5xx and network errors are retried with jittered exponential backoff; every other error is a
+/// <see cref="KinesisException"/> carrying the AWS error code and request ID. Just the operations Pipeline needs,
+/// so that it can be swapped for AWSSDK.Kinesis where that package is available.
+/// </summary>
+public sealed class KinesisClient : IDisposable
+{
+    private const string TargetPrefix = "Kinesis_20131202.";
+    private static readonly MediaTypeHeaderValue JsonType = new("application/x-amz-json-1.1");
+    private readonly HttpClient _http;
+    private readonly KinesisClientOptions _options;
+    private readonly AWSCredentials _credentials;
+    private readonly TimeProvider _time;
+    private readonly Uri _endpoint;
+    private readonly string _host;
+
+    public KinesisClient(KinesisClientOptions options, AWSCredentials credentials, HttpMessageHandler? handler = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _credentials = credentials;
+        _time = time ?? TimeProvider.System;
+        _endpoint = options.ResolveEndpoint();
+        _host = _endpoint.IsDefaultPort ? _endpoint.Host : $"{_endpoint.Host}:{_endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
+        {
+            Timeout = options.RequestTimeout,
+        };
+    }
+
+    /// <summary>Calls made and retries taken, for metrics and tests.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    private long _retries;
+
+    public async Task<StreamDescriptionSummary> DescribeStreamSummaryAsync(StreamRef stream, CancellationToken ct)
+    {
+        var response = await CallAsync("DescribeStreamSummary", w => WriteStream(w, stream), KinesisJson.Default.DescribeStreamSummaryResponse, ct).ConfigureAwait(false);
+        return response.StreamDescriptionSummary;
+    }
+
+    /// <summary>Every shard of the stream (all pages), including closed ones still within retention.</summary>
+    public async Task<List<Shard>> ListShardsAsync(StreamRef stream, CancellationToken ct)
+    {
+        var shards = new List<Shard>();
+        string? next = null;
+        do
+        {
+            var token = next;
+            var page = await CallAsync(
+                "ListShards",
+                w =>
+                {
+                    if (token is null)
+                    {
+                        WriteStream(w, stream);
+                        w.WriteStartObject("ShardFilter");
+                        w.WriteString("Type", "FROM_TRIM_HORIZON");
+                        w.WriteEndObject();
+                    }
+                    else
+                    {
+                        // With a NextToken the stream and filter must not be repeated.
+                        w.WriteString("NextToken", token);
+                    }
+
+                    w.WriteNumber("MaxResults", 1000);
+                },
+                KinesisJson.Default.ListShardsResponse,
+                ct).ConfigureAwait(false);
+            shards.AddRange(page.Shards ?? []);
+            next = page.NextToken;
+        }
+        while (next is not null);
+
+        return shards;
+    }
+
+    public async Task<string> GetShardIteratorAsync(StreamRef stream, string shardId, IteratorType type, string? sequenceNumber, DateTimeOffset? timestamp, CancellationToken ct)
+    {
+        var response = await CallAsync(
+            "GetShardIterator",
+            w =>
+            {
+                WriteStream(w, stream);
+                w.WriteString("ShardId", shardId);
+                w.WriteString("ShardIteratorType", type switch
+                {
+                    IteratorType.TrimHorizon => "TRIM_HORIZON",
+                    IteratorType.Latest => "LATEST",
+                    IteratorType.AtTimestamp => "AT_TIMESTAMP",
+                    IteratorType.AfterSequenceNumber => "AFTER_SEQUENCE_NUMBER",
+                    IteratorType.AtSequenceNumber => "AT_SEQUENCE_NUMBER",
+                    _ => throw new ArgumentOutOfRangeException(nameof(type)),
+                });
+                if (sequenceNumber is not null)
+                {
+                    w.WriteString("StartingSequenceNumber", sequenceNumber);
+                }
+
+                if (timestamp is { } ts)
+                {
+                    w.WriteNumber("Timestamp", ts.ToUnixTimeMilliseconds() / 1000.0);
+                }
+            },
+            KinesisJson.Default.GetShardIteratorResponse,
+            ct).ConfigureAwait(false);
+        return response.ShardIterator;
+    }
+
+    /// <summary>One GetRecords call (at most 10,000 records / 10 MiB). Throttling is retried here; an expired iterator is not.</summary>
+    public Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit, CancellationToken ct) =>
+        CallAsync(
+            "GetRecords",
+            w =>
+            {
+                w.WriteString("ShardIterator", shardIterator);
+                w.WriteNumber("Limit", limit);
+            },
+            KinesisJson.Default.GetRecordsResponse,
+            ct);
+
+    // The operations below are for setting up streams (tests, the demo feed, the laptop stack), not for consuming.
+
+    public Task CreateStreamAsync(string name, int shards, CancellationToken ct) =>
+        CallAsync<object>("CreateStream", w =>
+        {
+            w.WriteString("StreamName", name);
+            w.WriteNumber("ShardCount", shards);
+        }, null, ct);
+
+    public Task SplitShardAsync(StreamRef stream, string shardId, string newStartingHashKey, CancellationToken ct) =>
+        CallAsync<object>("SplitShard", w =>
+        {
+            WriteStream(w, stream);
+            w.WriteString("ShardToSplit", shardId);
+            w.WriteString("NewStartingHashKey", newStartingHashKey);
+        }, null, ct);
+
+    public Task MergeShardsAsync(StreamRef stream, string shardId, string adjacentShardId, CancellationToken ct) =>
+        CallAsync<object>("MergeShards", w =>
+        {
+            WriteStream(w, stream);
+            w.WriteString("ShardToMerge", shardId);
+            w.WriteString("AdjacentShardToMerge", adjacentShardId);
+        }, null, ct);
+
+    /// <summary>Puts up to 500 records; returns per-record results (a partial failure is not an exception).</summary>
+    public Task<PutRecordsResponse> PutRecordsAsync(StreamRef stream, IReadOnlyList<(string PartitionKey, ReadOnlyMemory<byte> Data)> records, CancellationToken ct) =>
+        CallAsync(
+            "PutRecords",
+            w =>
+            {
+                WriteStream(w, stream);
+                w.WriteStartArray("Records");
+                foreach (var (key, data) in records)
+                {
+                    w.WriteStartObject();
+                    w.WriteBase64String("Data", data.Span);
+                    w.WriteString("PartitionKey", key);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            },
+            KinesisJson.Default.PutRecordsResponse,
+            ct);
+
+    /// <summary>Waits until the stream is ACTIVE (after create, split, merge).</summary>
+    public async Task WaitForActiveAsync(StreamRef stream, TimeSpan timeout, CancellationToken ct)
+    {
+        var until = _time.GetUtcNow() + timeout;
+        while (true)
+        {
+            var summary = await DescribeStreamSummaryAsync(stream, ct).ConfigureAwait(false);
+            if (summary.StreamStatus == "ACTIVE")
+            {
+                return;
+            }
+
+            if (_time.GetUtcNow() > until)
+            {
+                throw new TimeoutException($"stream {stream} is still {summary.StreamStatus} after {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static void WriteStream(Utf8JsonWriter w, StreamRef stream)
+    {
+        if (stream.Arn is not null)
+        {
+            w.WriteString("StreamARN", stream.Arn);
+        }
+        else
+        {
+            w.WriteString("StreamName", stream.Name);
+        }
+    }
+
+    private async Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        var payload = buffer.WrittenMemory.ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendOnceAsync(operation, payload, type, ct).ConfigureAwait(false);
+            }
+            catch (KinesisException e) when (e.IsRetryable && attempt < _options.MaxAttempts)
+            {
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(Backoff.Jittered(attempt, _options.BaseBackoff, _options.MaxBackoff), _time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<T> SendOnceAsync<T>(string operation, byte[] payload, JsonTypeInfo<T>? type, CancellationToken ct)
+    {
+        var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var target = TargetPrefix + operation;
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["content-type"] = JsonType.MediaType!,
+            ["host"] = _host,
+            ["x-amz-date"] = SigV4.AmzDate(now),
+            ["x-amz-target"] = target,
+        };
+        if (credentials.UseToken)
+        {
+            headers["x-amz-security-token"] = credentials.Token;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint);
+        request.Content = new ByteArrayContent(payload);
+        request.Content.Headers.ContentType = JsonType;
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", headers["x-amz-date"]);
+        if (credentials.UseToken)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.Token);
+        }
+
+        request.Headers.TryAddWithoutValidation(
+            "Authorization",
+            SigV4.Authorization(credentials, _options.Region, "kinesis", now, "POST", _endpoint.AbsolutePath, string.Empty, headers, payload));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new KinesisException(operation, 0, KinesisErrors.Network, e.Message, null, e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new KinesisException(operation, 0, KinesisErrors.Network, $"no answer within {_options.RequestTimeout.TotalSeconds:0} s", null, e);
+        }
+
+        using (response)
+        {
+            var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+            var content = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw Error(operation, response.StatusCode, content, requestId);
+            }
+
+            if (type is null)
+            {
+                return default!;
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize(content, type) ?? throw new JsonException("empty response");
+            }
+            catch (JsonException e)
+            {
+                throw new KinesisException(operation, response.StatusCode, "MalformedResponse", e.Message, requestId, e);
+            }
+        }
+    }
+
+    private static KinesisException Error(string operation, HttpStatusCode status, byte[] content, string? requestId)
+    {
+        string code = status == HttpStatusCode.TooManyRequests ? "ThrottlingException" : $"Http{(int)status}";
+        var message = string.Empty;
+        try
+        {
+            if (content.Length > 0 && JsonSerializer.Deserialize(content, KinesisJson.Default.ErrorResponse) is { } error)
+            {
+                if (!string.IsNullOrEmpty(error.Type))
+                {
+                    code = error.Type[(error.Type.LastIndexOf('#') + 1)..];
+                }
+
+                message = error.Message ?? error.MessageUpper ?? string.Empty;
+            }
+        }
+        catch (JsonException)
+        {
+            message = System.Text.Encoding.UTF8.GetString(content.AsSpan(0, Math.Min(content.Length, 200)));
+        }
+
+        return new KinesisException(operation, status, code, message, requestId);
+    }
+}
+
+/// <summary>Exponential backoff with full jitter.</summary>
+public static class Backoff
+{
+    public static TimeSpan Jittered(int attempt, TimeSpan baseDelay, TimeSpan max)
+    {
+        var ceiling = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20)));
+        return TimeSpan.FromMilliseconds(ceiling / 2 + (Random.Shared.NextDouble() * ceiling / 2));
+    }
+}

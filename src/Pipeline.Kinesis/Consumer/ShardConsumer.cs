@@ -1,0 +1,348 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Pipeline.Buffers;
+using Pipeline.Decoding;
+using Pipeline.Ingest;
+using Pipeline.Kinesis.Client;
+using Pipeline.Kinesis.Leases;
+using Pipeline.Lake;
+using Pipeline.Parquet;
+
+namespace Pipeline.Kinesis.Consumer;
+
+/// <summary>How a shard's reading ended.</summary>
+internal enum ShardOutcome
+{
+    /// <summary>The shard is closed and was read and checkpointed to its end.</summary>
+    Ended,
+
+    /// <summary>Stopped on request after flushing and checkpointing what was read.</summary>
+    Stopped,
+
+    /// <summary>Another worker holds the lease now; nothing after the last checkpoint was published.</summary>
+    LeaseLost,
+}
+
+/// <summary>The lease could not be used to checkpoint: another worker took the shard.</summary>
+internal sealed class LeaseLostException(string shardId) : Exception($"lease of {shardId} lost");
+
+/// <summary>What every shard reader of one stream ingest shares.</summary>
+internal sealed record StreamContext(
+    KinesisClient Client,
+    StreamRef Stream,
+    KinesisSourceOptions Options,
+    IngestOptions Ingest,
+    ILeaseStore Store,
+    string Owner,
+    LakeLayout Lake,
+    StreamStats Stats,
+    TimeProvider Time,
+    ILogger Log)
+{
+    public ParquetSettings Parquet { get; } = new(Ingest.Compression, Ingest.ZstdLevel);
+
+    public DecoderLimits Limits { get; } = new((long)Ingest.MaxDocumentMiB * 1024 * 1024, (long)Ingest.MaxLineMiB * 1024 * 1024);
+
+    /// <summary>Staging of one shard; each owner stages in its own folder so a stale owner never touches a new one's files.</summary>
+    public string ShardStaging(string shardId) =>
+        Path.Combine(Lake.StagingDirectory, "kinesis", Stream.DisplayName, shardId);
+}
+
+/// <summary>
+/// Reads one shard from its checkpoint into the lake. Records are decoded as they arrive into the shard's partition
+/// buffers; a batch is flushed by size, by age, when the shard ends and at shutdown. A flush writes the batch's
+/// Parquet files to staging and syncs them with a manifest, then moves the checkpoint (a conditional write on the
+/// lease: the commit point), then renames the files into the table. File names derive from the shard and the
+/// batch's first sequence number, so a batch redone after a crash rewrites the same names.
+/// </summary>
+internal sealed class ShardConsumer(StreamContext context, ShardLease lease, long budgetBytes)
+{
+    private readonly string _shardId = lease.ShardId;
+    private readonly string _staging = Path.Combine(context.ShardStaging(lease.ShardId), Sanitize(context.Owner));
+    private readonly RecordDecoder _decoder = new(context.Limits);
+    private readonly PartitionBuffers _buffers = new(budgetBytes, context.Ingest.MaxRowsPerFile);
+    private string? _checkpoint = lease.Checkpoint;
+    private string? _lastRead;
+    private OpenBatch? _batch;
+
+    /// <summary>When the shard was last seen caught up with nothing buffered, or null while it has work.</summary>
+    public DateTimeOffset? IdleSince { get; private set; }
+
+    public string ShardId => _shardId;
+
+    /// <summary>Reads until the shard ends, <paramref name="stop"/> asks for a graceful stop, or <paramref name="abort"/> (lease lost).</summary>
+    public async Task<ShardOutcome> RunAsync(CancellationToken stop, CancellationToken abort)
+    {
+        Recover();
+        context.Stats.ShardLog.Enqueue((_shardId, "taken"));
+        context.Stats.HeldShards[_shardId] = 0;
+        context.Stats.LastCheckpoint[_shardId] = context.Time.GetUtcNow();
+        try
+        {
+            return await ReadAsync(stop, abort).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            context.Stats.ShardLog.Enqueue((_shardId, "lost"));
+            Log.LeaseLost(context.Log, _shardId);
+            return ShardOutcome.LeaseLost;
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            context.Stats.ShardLog.Enqueue((_shardId, "lost"));
+            Log.LeaseLost(context.Log, _shardId);
+            return ShardOutcome.LeaseLost;
+        }
+        finally
+        {
+            _batch?.Abandon();
+            _batch = null;
+            context.Stats.HeldShards.TryRemove(_shardId, out _);
+            context.Stats.MillisBehindLatest.TryRemove(_shardId, out _);
+            context.Stats.LastCheckpoint.TryRemove(_shardId, out _);
+        }
+    }
+
+    private async Task<ShardOutcome> ReadAsync(CancellationToken stop, CancellationToken abort)
+    {
+        var options = context.Options;
+        var iterator = await AcquireIteratorAsync(abort).ConfigureAwait(false);
+        var failures = 0;
+        while (true)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                await CommitAsync(ended: false, abort).ConfigureAwait(false);
+                return ShardOutcome.Stopped;
+            }
+
+            var called = context.Time.GetTimestamp();
+            GetRecordsResponse response;
+            try
+            {
+                response = await context.Client.GetRecordsAsync(iterator, options.GetRecordsLimit, abort).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (KinesisException e) when (e.ErrorCode == KinesisErrors.ExpiredIterator)
+            {
+                context.Stats.IteratorExpired();
+                iterator = await AcquireIteratorAsync(abort).ConfigureAwait(false);
+                Log.IteratorExpired(context.Log, _shardId, _lastRead ?? _checkpoint ?? "start");
+                continue;
+            }
+            catch (KinesisException e) when (e.IsRetryable)
+            {
+                // The client already retried with backoff; keep the shard, wait longer and go on.
+                if (e.IsThrottling)
+                {
+                    context.Stats.ThrottledOnce();
+                }
+
+                Log.ShardRetry(context.Log, _shardId, e.Message);
+                await DelayAsync(Backoff.Jittered(++failures, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)), stop, abort).ConfigureAwait(false);
+                continue;
+            }
+
+            if (response.MillisBehindLatest is { } behind)
+            {
+                context.Stats.MillisBehindLatest[_shardId] = behind;
+            }
+
+            if (response.Records.Count > 0)
+            {
+                IdleSince = null;
+                Append(response.Records);
+            }
+
+            if (response.NextShardIterator is null)
+            {
+                await CommitAsync(ended: true, abort).ConfigureAwait(false);
+                Log.ShardEnded(context.Log, _shardId);
+                context.Stats.EndedShards[_shardId] = 0;
+                context.Stats.ShardLog.Enqueue((_shardId, "ended"));
+                return ShardOutcome.Ended;
+            }
+
+            iterator = response.NextShardIterator;
+            var caughtUp = response.Records.Count == 0 && response.MillisBehindLatest is null or 0;
+            if (_batch is not null && ShouldFlush(caughtUp))
+            {
+                await CommitAsync(ended: false, abort).ConfigureAwait(false);
+            }
+
+            if (caughtUp && _batch is null)
+            {
+                IdleSince ??= context.Time.GetUtcNow();
+            }
+
+            var wait = (caughtUp ? options.IdlePollInterval : options.PollInterval) - context.Time.GetElapsedTime(called);
+            if (wait > TimeSpan.Zero)
+            {
+                await DelayAsync(wait, stop, abort).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private bool ShouldFlush(bool caughtUp)
+    {
+        var batch = _batch!;
+        return batch.Bytes >= (long)context.Options.FlushMiB * 1024 * 1024
+            || context.Time.GetElapsedTime(batch.Opened) >= context.Options.FlushAge
+            || (caughtUp && context.Options.UntilIdle is not null);
+    }
+
+    private void Append(List<KinesisRecord> records)
+    {
+        long bytes = 0;
+        foreach (var record in records)
+        {
+            _batch ??= StartBatch(record.SequenceNumber);
+            var input = new InputContext($"kinesis:{context.Stream.DisplayName}/{_shardId}/{record.SequenceNumber}");
+            _decoder.DecodeMessage(record.Data, input, _batch.Sink);
+            _batch.LastSequence = record.SequenceNumber;
+            _batch.Records++;
+            _batch.Bytes += record.Data.Length;
+            bytes += record.Data.Length;
+            _lastRead = record.SequenceNumber;
+        }
+
+        _batch?.Sink.PublishCounts();
+        context.Stats.Read(records.Count, bytes);
+    }
+
+    private OpenBatch StartBatch(string firstSequence)
+    {
+        var id = $"kinesis-{context.Stream.DisplayName}-{_shardId}-{firstSequence}";
+        var staged = new StagedBatch(context.Lake, id, _staging);
+        var sink = new BatchSink(staged, _buffers, context.Stats.Ingest, context.Parquet, null, null);
+        return new OpenBatch(staged, sink, context.Time.GetTimestamp());
+    }
+
+    /// <summary>Makes the open batch durable and moves the checkpoint past it (and marks the shard ended when it is).</summary>
+    private async Task CommitAsync(bool ended, CancellationToken abort)
+    {
+        var batch = _batch;
+        if (batch is null)
+        {
+            if (ended && !await context.Store.TryCheckpointAsync(_shardId, context.Owner, null, ended: true, abort).ConfigureAwait(false))
+            {
+                throw new LeaseLostException(_shardId);
+            }
+
+            return;
+        }
+
+        batch.Sink.Complete();
+        batch.Sink.Dispose();
+        batch.Staged.Prepare([batch.LastSequence!]);
+        if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastSequence, ended, abort).ConfigureAwait(false))
+        {
+            batch.Staged.Discard();
+            _batch = null;
+            throw new LeaseLostException(_shardId);
+        }
+
+        batch.Staged.PublishPrepared();
+        _batch = null;
+        _checkpoint = batch.LastSequence;
+        context.Stats.Ingest.BatchDone();
+        context.Stats.Checkpointed(_shardId, context.Time.GetUtcNow());
+        Log.Checkpointed(context.Log, _shardId, _checkpoint!, batch.Records, batch.Staged.FileCount);
+    }
+
+    /// <summary>Publishes batches whose checkpoint moved before a crash and drops the rest, for every owner's staging of this shard.</summary>
+    private void Recover()
+    {
+        var shardStaging = context.ShardStaging(_shardId);
+        if (!Directory.Exists(shardStaging))
+        {
+            return;
+        }
+
+        int finished = 0, discarded = 0;
+        foreach (var ownerDir in Directory.EnumerateDirectories(shardStaging))
+        {
+            var (f, d) = StagedBatch.RecoverPrepared(
+                context.Lake,
+                ownerDir,
+                m => _checkpoint is not null && m.Inputs.Count == 1 && SequenceNumbers.Compare(m.Inputs[0], _checkpoint) <= 0);
+            finished += f;
+            discarded += d;
+            if (ownerDir != _staging)
+            {
+                Directory.Delete(ownerDir, recursive: true);
+            }
+        }
+
+        if (finished + discarded > 0)
+        {
+            Log.StagingRecovered(context.Log, _shardId, finished, discarded);
+        }
+    }
+
+    /// <summary>An iterator after what was read (or the checkpoint), else at the configured start.</summary>
+    private Task<string> AcquireIteratorAsync(CancellationToken ct)
+    {
+        var after = _lastRead ?? _checkpoint;
+        if (after is not null)
+        {
+            return context.Client.GetShardIteratorAsync(context.Stream, _shardId, IteratorType.AfterSequenceNumber, after, null, ct);
+        }
+
+        // A child shard starts at its beginning whatever the start position: its parents' data led up to it.
+        var start = lease.Parents.Count > 0 ? StartPosition.TrimHorizon : context.Options.Start;
+        return start switch
+        {
+            StartPosition.Latest => context.Client.GetShardIteratorAsync(context.Stream, _shardId, IteratorType.Latest, null, null, ct),
+            StartPosition.AtTimestamp => context.Client.GetShardIteratorAsync(context.Stream, _shardId, IteratorType.AtTimestamp, null, context.Options.StartTimestamp, ct),
+            _ => context.Client.GetShardIteratorAsync(context.Stream, _shardId, IteratorType.TrimHorizon, null, null, ct),
+        };
+    }
+
+    private async Task DelayAsync(TimeSpan wait, CancellationToken stop, CancellationToken abort)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, abort);
+        try
+        {
+            await Task.Delay(wait, context.Time, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+        {
+            // Stop requested: the loop flushes and returns.
+        }
+    }
+
+    private static string Sanitize(string owner) =>
+        string.Create(owner.Length, owner, (span, o) =>
+        {
+            for (var i = 0; i < o.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterOrDigit(o[i]) || o[i] is '-' or '_' or '.' ? o[i] : '_';
+            }
+        });
+
+    /// <summary>A batch being filled: its staging, sink and extent.</summary>
+    private sealed class OpenBatch(StagedBatch staged, BatchSink sink, long opened)
+    {
+        public StagedBatch Staged { get; } = staged;
+
+        public BatchSink Sink { get; } = sink;
+
+        public long Opened { get; } = opened;
+
+        public string? LastSequence { get; set; }
+
+        public int Records { get; set; }
+
+        public long Bytes { get; set; }
+
+        /// <summary>Drops what was staged (stop without commit, lease lost, failure).</summary>
+        public void Abandon()
+        {
+            Sink.Dispose();
+            Staged.Discard();
+        }
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_shardId} (checkpoint {_checkpoint ?? "none"})");
+}

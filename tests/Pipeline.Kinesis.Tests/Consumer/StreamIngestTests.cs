@@ -1,0 +1,205 @@
+using System.Net;
+using System.Text;
+using Pipeline.Kinesis.Client;
+using Pipeline.Kinesis.Tests.Support;
+
+namespace Pipeline.Kinesis.Tests.Consumer;
+
+[Collection(LocalAwsCollection.Name)]
+public sealed class StreamIngestTests(LocalAws aws)
+{
+    [Fact]
+    public async Task RunAsync_MixedFormsOnFourShards_EveryEventOnce()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("mixed");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 4);
+        using (client)
+        {
+            await feeder.PutMixedAsync(10_000);
+        }
+
+        var result = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+        Assert.Equal(feeder.ControlMessages, result.Stats.Ingest.ControlMessages);
+        Assert.Equal(0, result.Stats.Ingest.RejectTotal);
+        Assert.True(File.Exists(Path.Combine(tmp.Path, "_checkpoints", "kinesis", name + ".json")));
+    }
+
+    [Fact]
+    public async Task RunAsync_RestartAfterMoreRecords_ResumesAfterCheckpointWithoutDuplicates()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("resume");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
+        using (client)
+        {
+            await feeder.PutMixedAsync(1_500);
+            var first = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+            Assert.Equal(1_500, first.Stats.Ingest.EventsWritten);
+
+            await feeder.PutMixedAsync(700);
+        }
+
+        var second = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+
+        Assert.Equal(700, second.Stats.Ingest.EventsWritten);
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+    }
+
+    [Fact]
+    public async Task RunAsync_SplitAndMergeWhileReading_ParentsBeforeChildrenNothingLost()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("reshard");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 3);
+        var stream = new StreamRef(name, null);
+        var options = StreamHarness.Options(aws, name);
+        options.UntilIdle = TimeSpan.FromSeconds(3);
+        using var source = StreamHarness.Source(options, tmp.Path);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using (client)
+        {
+            await feeder.PutMixedAsync(2_000);
+            var run = source.Ingest.RunAsync(cts.Token);
+            while (source.Ingest.Stats.Checkpoints == 0)
+            {
+                await Task.Delay(50);
+            }
+
+            var shards = await client.ListShardsAsync(stream, CancellationToken.None);
+            var first = shards[0];
+            var middle = (System.Numerics.BigInteger.Parse(first.HashKeyRange.StartingHashKey) + System.Numerics.BigInteger.Parse(first.HashKeyRange.EndingHashKey)) / 2;
+            await client.SplitShardAsync(stream, first.ShardId, middle.ToString(), CancellationToken.None);
+            await client.WaitForActiveAsync(stream, TimeSpan.FromSeconds(30), CancellationToken.None);
+            await feeder.PutMixedAsync(2_000);
+
+            await client.MergeShardsAsync(stream, shards[1].ShardId, shards[2].ShardId, CancellationToken.None);
+            await client.WaitForActiveAsync(stream, TimeSpan.FromSeconds(30), CancellationToken.None);
+            await feeder.PutMixedAsync(2_000);
+
+            var result = await run;
+            Assert.True(result.StoppedIdle);
+            var all = await client.ListShardsAsync(stream, CancellationToken.None);
+            Assert.Equal(3 + 2 + 1, all.Count);
+
+            // Parent-before-child: every child started only after each of its parents was read to its end.
+            var log = source.Ingest.Stats.ShardLog.ToList();
+            foreach (var child in all.Where(s => s.Parents.Count > 0))
+            {
+                var started = log.FindIndex(e => e.ShardId == child.ShardId && e.Event == "taken");
+                Assert.True(started >= 0, $"{child.ShardId} was never read");
+                foreach (var parent in child.Parents)
+                {
+                    var ended = log.FindIndex(e => e.ShardId == parent && e.Event == "ended");
+                    Assert.True(ended >= 0 && ended < started, $"{child.ShardId} started before its parent {parent} ended");
+                }
+            }
+        }
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+    }
+
+    [Fact]
+    public async Task RunAsync_ThrottlingAndExpiredIterators_RetriedAndNothingLost()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("throttle");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
+        using (client)
+        {
+            await feeder.PutMixedAsync(3_000);
+        }
+
+        using var faults = new FaultInjector { ThrottleEvery = 3, ExpireEvery = 5 };
+        var options = StreamHarness.Options(aws, name);
+        options.GetRecordsLimit = 100;
+        var result = await StreamHarness.RunAsync(options, tmp.Path, faults);
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+        Assert.True(faults.Throttled > 0);
+        Assert.True(faults.Expired > 0);
+        Assert.Equal(faults.Expired, result.Stats.ExpiredIterators);
+    }
+
+    [Fact]
+    public async Task RunAsync_MalformedRecords_RejectedWithReasonShardMovesOn()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("malformed");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
+        using (client)
+        {
+            await feeder.PutMixedAsync(50);
+            var truncatedKpl = Pipeline.Decoding.KplAggregate.Aggregate([("a", Records.Utf8(StreamFeeder.Event("ev-900000"))), ("b", Records.Utf8(StreamFeeder.Event("ev-900001")))]);
+            var gzip = Records.Gzip(Records.CloudWatchLogs(StreamFeeder.Event("ev-900002")));
+            await feeder.PutRawAsync(
+            [
+                ("bad-gzip", gzip[..(gzip.Length / 2)]),
+                ("not-json", Encoding.UTF8.GetBytes("this is not json <script>")),
+                ("truncated-kpl", truncatedKpl[..(truncatedKpl.Length - 7)]),
+            ]);
+            await feeder.PutMixedAsync(50);
+        }
+
+        var result = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+        Assert.Equal(3, result.Stats.Ingest.RejectTotal);
+        var rejects = string.Join('\n', Directory.GetFiles(Path.Combine(tmp.Path, "_rejects"), "*.jsonl").Select(File.ReadAllText));
+        Assert.Contains("\"reason\":\"truncated-gzip\"", rejects, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"not-json\"", rejects, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"kpl-", rejects, StringComparison.Ordinal);
+        Assert.Contains("kinesis:" + name + "/shardId-000000000000/", rejects, StringComparison.Ordinal);
+        Assert.Equal(3, rejects.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+}
+
+/// <summary>
+/// Sits between the client and kinesalite (which never throttles and whose iterators do not expire in a test's
+/// time): answers some GetRecords calls with ProvisionedThroughputExceededException or ExpiredIteratorException.
+/// </summary>
+internal sealed class FaultInjector() : DelegatingHandler(new SocketsHttpHandler())
+{
+    private int _calls;
+
+    public int ThrottleEvery { get; init; }
+
+    public int ExpireEvery { get; init; }
+
+    public int Throttled;
+
+    public int Expired;
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Headers.TryGetValues("X-Amz-Target", out var targets) && targets.First().EndsWith(".GetRecords", StringComparison.Ordinal))
+        {
+            var n = Interlocked.Increment(ref _calls);
+            if (ThrottleEvery > 0 && n % ThrottleEvery == 0)
+            {
+                Interlocked.Increment(ref Throttled);
+                return Task.FromResult(Error("ProvisionedThroughputExceededException", "Rate exceeded for shard"));
+            }
+
+            if (ExpireEvery > 0 && n % ExpireEvery == 1 && n > 1)
+            {
+                Interlocked.Increment(ref Expired);
+                return Task.FromResult(Error("ExpiredIteratorException", "Iterator expired"));
+            }
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    private static HttpResponseMessage Error(string type, string message)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.BadRequest)
+        {
+            Content = new StringContent($$"""{"__type":"{{type}}","message":"{{message}}"}""", Encoding.UTF8, "application/x-amz-json-1.1"),
+        };
+        response.Headers.Add("x-amzn-RequestId", "injected-" + type);
+        return response;
+    }
+}

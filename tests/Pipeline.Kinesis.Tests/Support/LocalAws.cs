@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+
+namespace Pipeline.Kinesis.Tests.Support;
+
+/// <summary>
+/// kinesalite and dynalite, started once for the test run on 127.0.0.1 with free ports, from the repo's own lock
+/// file (<c>tools/local-aws</c>; installed with <c>npm ci</c> when missing). Static credentials are set in the
+/// environment so that in-process clients and child <c>pipeline</c> processes sign with the same default chain.
+/// </summary>
+public sealed class LocalAws : IAsyncLifetime
+{
+    public const string AccessKey = "AKIDLOCALTEST";
+    public const string SecretKey = "local-test-secret";
+    private readonly List<Process> _servers = [];
+
+    public Uri KinesisEndpoint { get; private set; } = null!;
+
+    public Uri DynamoDbEndpoint { get; private set; } = null!;
+
+    public static AWSCredentials Credentials { get; } = new BasicAWSCredentials(AccessKey, SecretKey);
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", SecretKey);
+        Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
+        var tools = Path.Combine(Paths.RepoRoot, "tools", "local-aws");
+        NpmInstall(tools);
+        KinesisEndpoint = await StartAsync(tools, "kinesalite", "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0", "--shardLimit", "200").ConfigureAwait(false);
+        DynamoDbEndpoint = await StartAsync(tools, "dynalite", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0").ConfigureAwait(false);
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var p in _servers)
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(5000);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            p.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Installs the pinned servers once (a lock file keeps parallel test projects from installing twice).</summary>
+    private static void NpmInstall(string tools)
+    {
+        if (File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js")) && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js")))
+        {
+            return;
+        }
+
+        using var gate = AcquireLock(Path.Combine(tools, ".install.lock"));
+        if (File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js")) && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js")))
+        {
+            return;
+        }
+
+        var psi = new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var npm = Process.Start(psi)!;
+        var err = npm.StandardError.ReadToEndAsync();
+        npm.StandardOutput.ReadToEnd();
+        if (!npm.WaitForExit(TimeSpan.FromMinutes(5)) || npm.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"npm ci in {tools} failed: {err.Result}");
+        }
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (i < 600)
+            {
+                Thread.Sleep(500);
+            }
+        }
+    }
+
+    private async Task<Uri> StartAsync(string tools, string server, params string[] args)
+    {
+        var port = FreePort();
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine("node_modules", server, "cli.js"));
+        psi.ArgumentList.Add("--port");
+        psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _servers.Add(process);
+        for (var i = 0; i < 300; i++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{server} exited with {process.ExitCode} at start");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+                return new Uri($"http://127.0.0.1:{port}/");
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"{server} did not listen on port {port}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Tests that share the local servers.</summary>
+[CollectionDefinition(Name)]
+public sealed class LocalAwsCollection : ICollectionFixture<LocalAws>
+{
+    public const string Name = "local aws";
+}
