@@ -83,6 +83,12 @@ internal sealed class StagedBatch
     /// <summary>Removes the batch's staged files and manifest (its checkpoint could not move).</summary>
     public void Discard()
     {
+        if (!System.IO.Directory.Exists(_staging))
+        {
+            // Recovered away by a new owner of the input (a stream shard taken over).
+            return;
+        }
+
         foreach (var stale in System.IO.Directory.EnumerateFiles(_staging, BatchId + ".*"))
         {
             File.Delete(stale);

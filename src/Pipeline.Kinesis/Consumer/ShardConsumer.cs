@@ -95,11 +95,12 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         }
         finally
         {
-            _batch?.Abandon();
-            _batch = null;
             context.Stats.HeldShards.TryRemove(_shardId, out _);
             context.Stats.MillisBehindLatest.TryRemove(_shardId, out _);
             context.Stats.LastCheckpoint.TryRemove(_shardId, out _);
+            var open = _batch;
+            _batch = null;
+            open?.Abandon();
         }
     }
 

@@ -135,7 +135,7 @@ public sealed class StreamIngest : IDisposable
         var leases = await store.ListAsync(stop).ConfigureAwait(false);
         var byShard = leases.ToDictionary(l => l.ShardId, StringComparer.Ordinal);
 
-        await ReapAsync().ConfigureAwait(false);
+        await ReapAsync(byShard).ConfigureAwait(false);
         await RenewAsync(stop).ConfigureAwait(false);
 
         var now = _context.Time.GetTimestamp();
@@ -224,13 +224,18 @@ public sealed class StreamIngest : IDisposable
     }
 
     /// <summary>Collects finished consumers: ended shards are released for their children; failed ones retried later.</summary>
-    private async Task ReapAsync()
+    private async Task ReapAsync(Dictionary<string, ShardLease> leases)
     {
         foreach (var (shardId, running) in _running.Where(r => r.Value.Task.IsCompleted).ToList())
         {
             _running.Remove(shardId);
             running.Abort.Dispose();
-            if (running.Task.IsFaulted)
+            if (running.Task.IsFaulted && leases.TryGetValue(shardId, out var now) && now.Owner != _context.Owner)
+            {
+                // Failed because another worker took the shard over and recovered its staging: a lost lease, not an error.
+                Log.LeaseLost(_context.Log, shardId);
+            }
+            else if (running.Task.IsFaulted)
             {
                 Log.ShardFailed(_context.Log, shardId, running.Task.Exception!.InnerException!);
                 _retryAfter[shardId] = _context.Time.GetTimestamp() + (long)(5 * _context.Time.TimestampFrequency);

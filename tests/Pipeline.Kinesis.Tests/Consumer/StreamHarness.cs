@@ -22,8 +22,8 @@ internal static class StreamHarness
         LeaseDuration = TimeSpan.FromSeconds(2),
     };
 
-    public static KinesisSource Source(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null) =>
-        new(options, new IngestOptions { MemoryBudgetMiB = 64 }, lake, TimeProvider.System, NullLoggerFactory.Instance, LocalAws.Credentials, handler);
+    public static KinesisSource Source(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null) =>
+        new(options, new IngestOptions { MemoryBudgetMiB = 64 }, lake, TimeProvider.System, logs ?? NullLoggerFactory.Instance, LocalAws.Credentials, handler);
 
     public static async Task<StreamResult> RunAsync(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
