@@ -22,6 +22,9 @@ public sealed class LocalAws : IAsyncLifetime
 
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials(AccessKey, SecretKey);
 
+    /// <summary>Endpoints of servers started elsewhere (a LocalStack container).</summary>
+    public static LocalAws At(Uri kinesis, Uri dynamoDb) => new() { KinesisEndpoint = kinesis, DynamoDbEndpoint = dynamoDb };
+
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", AccessKey);
