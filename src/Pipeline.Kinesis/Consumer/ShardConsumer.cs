@@ -233,9 +233,11 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             return;
         }
 
+        var started = context.Time.GetTimestamp();
         batch.Sink.Complete();
         batch.Sink.Dispose();
         batch.Staged.Prepare([batch.LastSequence!]);
+        var flushed = context.Time.GetTimestamp();
         if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastSequence, ended, abort).ConfigureAwait(false))
         {
             batch.Staged.Discard();
@@ -243,7 +245,9 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             throw new LeaseLostException(_shardId);
         }
 
+        var checkpointed = context.Time.GetTimestamp();
         batch.Staged.PublishPrepared();
+        context.Stats.OnCommitted(context.Time.GetElapsedTime(started, flushed), context.Time.GetElapsedTime(flushed, checkpointed));
         _batch = null;
         _checkpoint = batch.LastSequence;
         context.Stats.Ingest.BatchDone();

@@ -45,6 +45,11 @@ public sealed class StreamStats
     /// <summary>Shards taken and ended by this worker, in order (<c>taken</c>, <c>ended</c>, <c>lost</c>).</summary>
     public ConcurrentQueue<(string ShardId, string Event)> ShardLog { get; } = new();
 
+    /// <summary>Raised after each commit with the time to write and sync the batch, and the time to move the checkpoint.</summary>
+    public event Action<TimeSpan, TimeSpan>? Committed;
+
+    internal void OnCommitted(TimeSpan flush, TimeSpan checkpoint) => Committed?.Invoke(flush, checkpoint);
+
     internal void Read(int records, long bytes)
     {
         Interlocked.Add(ref _kinesisRecords, records);

@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+using Pipeline.Kinesis.Consumer;
+
+namespace Pipeline.Kinesis.Diagnostics;
+
+/// <summary>
+/// The stream ingest's OpenTelemetry instruments, on the meter <see cref="MeterName"/>: records and bytes in, events
+/// written, rejects by reason, files, MillisBehindLatest and checkpoint age per shard, flush and checkpoint latency.
+/// Counters read the live <see cref="StreamStats"/>, so the hot path pays nothing for them.
+/// </summary>
+public sealed class StreamMetrics : IDisposable
+{
+    public const string MeterName = "Pipeline";
+    private readonly Meter _meter;
+    private readonly StreamStats _stats;
+    private readonly Histogram<double> _flush;
+    private readonly Histogram<double> _checkpoint;
+
+    public StreamMetrics(IMeterFactory meters, StreamStats stats, TimeProvider time)
+    {
+        _stats = stats;
+        _meter = meters.Create(MeterName);
+        _meter.CreateObservableCounter("pipeline.source.records", () => stats.KinesisRecords, "{record}", "Stream records read (an aggregate or a CloudWatch Logs payload counts once)");
+        _meter.CreateObservableCounter("pipeline.source.bytes", () => stats.KinesisBytes, "By", "Stream payload bytes read");
+        _meter.CreateObservableCounter("pipeline.records", () => stats.Ingest.Records, "{record}", "CloudTrail records decoded");
+        _meter.CreateObservableCounter("pipeline.events.written", () => stats.Ingest.EventsWritten, "{event}", "Rows written to Parquet");
+        _meter.CreateObservableCounter("pipeline.files.written", () => stats.Ingest.FilesWritten, "{file}", "Parquet files written");
+        _meter.CreateObservableCounter("pipeline.bytes.written", () => stats.Ingest.BytesWritten, "By", "Parquet bytes written");
+        _meter.CreateObservableCounter("pipeline.control_messages", () => stats.Ingest.ControlMessages, "{message}", "CloudWatch Logs control messages skipped");
+        _meter.CreateObservableCounter("pipeline.checkpoints", () => stats.Checkpoints, "{checkpoint}", "Checkpoints moved");
+        _meter.CreateObservableCounter("pipeline.source.throttled", () => stats.Throttled, "{call}", "GetRecords calls still throttled after retries");
+        _meter.CreateObservableCounter(
+            "pipeline.rejects",
+            () => stats.Ingest.Rejects.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("reason", r.Key))),
+            "{record}",
+            "Records rejected, by reason");
+        _meter.CreateObservableGauge("pipeline.shards.held", () => stats.HeldShards.Count, "{shard}", "Shards this worker reads");
+        _meter.CreateObservableGauge(
+            "pipeline.kinesis.millis_behind_latest",
+            () => stats.MillisBehindLatest.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("shard", kv.Key))),
+            "ms",
+            "MillisBehindLatest of each shard's last GetRecords");
+        _meter.CreateObservableGauge(
+            "pipeline.checkpoint.age",
+            () => stats.LastCheckpoint.Select(kv => new Measurement<double>((time.GetUtcNow() - kv.Value).TotalSeconds, new KeyValuePair<string, object?>("shard", kv.Key))),
+            "s",
+            "Time since each held shard's checkpoint last moved");
+        _flush = _meter.CreateHistogram<double>("pipeline.flush.duration", "s", "Writing and syncing a batch's Parquet files");
+        _checkpoint = _meter.CreateHistogram<double>("pipeline.checkpoint.duration", "s", "Moving a checkpoint (the commit point)");
+        stats.Committed += Record;
+    }
+
+    public void Dispose()
+    {
+        _stats.Committed -= Record;
+        _meter.Dispose();
+    }
+
+    private void Record(TimeSpan flush, TimeSpan checkpoint)
+    {
+        _flush.Record(flush.TotalSeconds);
+        _checkpoint.Record(checkpoint.TotalSeconds);
+    }
+}

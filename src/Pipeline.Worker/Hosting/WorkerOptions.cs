@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Worker.Hosting;
+
+/// <summary>Which source this worker reads and where it writes. Section <c>Worker</c>.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>The source to read: <c>kinesis</c> (section <c>Kinesis</c>).</summary>
+    [Required]
+    [RegularExpression("^(kinesis)$", ErrorMessage = "Worker:Source must be 'kinesis'")]
+    public string Source { get; set; } = "kinesis";
+
+    /// <summary>The lake's root folder.</summary>
+    [Required]
+    public string Lake { get; set; } = string.Empty;
+
+    /// <summary>How long a stop (SIGTERM) may take to flush and checkpoint; the pod's grace period must be longer.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Source-generated validation of <see cref="WorkerOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class WorkerOptionsValidator : IValidateOptions<WorkerOptions>;
