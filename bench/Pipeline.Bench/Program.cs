@@ -22,6 +22,12 @@ var work = Path.GetFullPath(ArgText("--out", Path.Combine(Path.GetTempPath(), "p
 var repo = FindRepo();
 var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
+if (args.Contains("--kinesis"))
+{
+    // Stream benchmark: --kinesis [--events 200000] [--shards 4]
+    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), work, cli, repo, Measure);
+}
+
 if (args.Contains("--report"))
 {
     // Reducer benchmark: --report [--events 10000000]

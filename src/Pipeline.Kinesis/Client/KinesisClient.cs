@@ -270,7 +270,7 @@ public sealed class KinesisClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -284,25 +284,79 @@ public sealed class KinesisClient : IDisposable
         using (response)
         {
             var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
-            var content = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw Error(operation, response.StatusCode, content, requestId);
-            }
 
-            if (type is null)
-            {
-                return default!;
-            }
-
+            // GetRecords answers run to 10+ MiB: read into one pooled buffer of the announced length rather than
+            // a growing one copied into a fresh large array on every call.
+            var (content, length) = await ReadBodyAsync(operation, response, requestId, ct).ConfigureAwait(false);
             try
             {
-                return JsonSerializer.Deserialize(content, type) ?? throw new JsonException("empty response");
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw Error(operation, response.StatusCode, content.AsSpan(0, length).ToArray(), requestId);
+                }
+
+                if (type is null)
+                {
+                    return default!;
+                }
+
+                try
+                {
+                    return JsonSerializer.Deserialize(content.AsSpan(0, length), type) ?? throw new JsonException("empty response");
+                }
+                catch (JsonException e)
+                {
+                    throw new KinesisException(operation, response.StatusCode, "MalformedResponse", e.Message, requestId, e);
+                }
             }
-            catch (JsonException e)
+            finally
             {
-                throw new KinesisException(operation, response.StatusCode, "MalformedResponse", e.Message, requestId, e);
+                ArrayPool<byte>.Shared.Return(content);
             }
+        }
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(string operation, HttpResponseMessage response, string? requestId, CancellationToken ct)
+    {
+        var announced = response.Content.Headers.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(announced ?? 16 * 1024, 1024, 64L * 1024 * 1024));
+        var length = 0;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+
+                    var read = await stream.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                }
+            }
+
+            return (buffer, length);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new KinesisException(operation, response.StatusCode, KinesisErrors.Network, "response cut off: " + e.Message, requestId, e);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
     }
 

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Amazon.Runtime;
+using Pipeline.Demo;
+using Pipeline.Kinesis.Client;
+
+/// <summary>
+/// Stream benchmark: the same events read from a local Kinesis (kinesalite) and from NDJSON files, each ingest in a
+/// child process, reporting records/s and MB/s in total and per shard, and CPU seconds per million events.
+/// kinesalite runs in its own process; its CPU is not counted (it stands in for the AWS service).
+/// </summary>
+internal static class KinesisBench
+{
+    public static int Run(int events, int shards, string work, string cli, string repo, Func<string, string[], Measurement> measure)
+    {
+        var ndjson = Path.Combine(work, $"kinesis-ndjson-{events}");
+        if (!Directory.Exists(ndjson))
+        {
+            var accounts = 20;
+            var days = Math.Max(1, events / (accounts * 2000));
+            var truth = DemoArchiveWriter.Write(ndjson + ".tmp", new DemoShape(accounts, days, (int)Math.Ceiling(events / (double)(accounts * days)), new DateOnly(2026, 11, 22), Seed: 7, AwkwardCases: false, Format: DemoFormat.Ndjson));
+            Directory.Move(ndjson + ".tmp", ndjson);
+            Console.Error.WriteLine($"generated {truth.DistinctEvents:N0} events");
+        }
+
+        var lines = Directory.EnumerateFiles(ndjson, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .SelectMany(File.ReadLines).Where(l => l.Length > 0).ToList();
+        var payloadBytes = lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
+
+        var port = FreePort();
+        var tools = Path.Combine(repo, "tools", "local-aws");
+        using var kinesalite = Process.Start(new ProcessStartInfo("node", $"node_modules/kinesalite/cli.js --port {port} --createStreamMs 0 --shardLimit 1000") { WorkingDirectory = tools, RedirectStandardOutput = true })!;
+        Thread.Sleep(1500);
+        var endpoint = new Uri($"http://127.0.0.1:{port}/");
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDBENCH");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
+        try
+        {
+            using var client = new KinesisClient(new KinesisClientOptions { Endpoint = endpoint }, new BasicAWSCredentials("AKIDBENCH", "bench"));
+            var stream = new StreamRef("bench", null);
+            client.CreateStreamAsync("bench", shards, CancellationToken.None).GetAwaiter().GetResult();
+            client.WaitForActiveAsync(stream, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
+            var put = Stopwatch.StartNew();
+
+            // EventBridge delivers one event per record: the most records per event a stream can carry.
+            Parallel.ForEach(lines.Chunk(500), new ParallelOptions { MaxDegreeOfParallelism = 4 }, chunk =>
+            {
+                var records = chunk.Select((l, i) => (i.ToString(CultureInfo.InvariantCulture) + l.GetHashCode(StringComparison.Ordinal), (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(
+                    "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.cloudtrail\",\"detail\":" + l + "}"))).ToList();
+                while (records.Count > 0)
+                {
+                    var response = client.PutRecordsAsync(stream, records, CancellationToken.None).GetAwaiter().GetResult();
+                    records = [.. records.Where((_, i) => response.Records[i].ErrorCode is not null)];
+                }
+            });
+            Console.Error.WriteLine($"put {lines.Count:N0} records in {put.Elapsed.TotalSeconds:F1} s");
+
+            var lake = Path.Combine(work, "lake-kinesis");
+            var fileLake = Path.Combine(work, "lake-kinesis-files");
+            foreach (var d in new[] { lake, fileLake })
+            {
+                if (Directory.Exists(d))
+                {
+                    Directory.Delete(d, true);
+                }
+            }
+
+            const double idle = 2;
+            var stream_ = measure("dotnet", [cli, "ingest", "--source", $"kinesis://bench?endpoint={endpoint}", "--lake", lake, "--until-idle", idle.ToString(CultureInfo.InvariantCulture)]);
+            var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake]);
+            var wall = stream_.Wall.TotalSeconds - idle;
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {shards} shards, one EventBridge event per record, {payloadBytes / 1e6:F0} MB of CloudTrail JSON");
+            Console.WriteLine("| source | wall s | records/s | MB/s | records/s per shard | CPU s | CPU s / M events | peak RSS MiB |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Create(inv, $"| kinesis (kinesalite, {shards} shards; wall without the {idle:F0} s idle wait) | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / shards:N0} | {stream_.Cpu.TotalSeconds:F1} | {stream_.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {stream_.PeakRssMiB:F0} |"));
+            Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {files.Wall.TotalSeconds:F1} | {lines.Count / files.Wall.TotalSeconds:N0} | {payloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {files.PeakRssMiB:F0} |"));
+            return 0;
+        }
+        finally
+        {
+            kinesalite.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
