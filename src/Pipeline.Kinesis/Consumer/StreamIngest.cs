@@ -24,13 +24,14 @@ public sealed class StreamIngest : IDisposable
     private readonly Dictionary<string, (long Counter, long SeenAt)> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _retryAfter = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly long _budgetPerShard;
+    private readonly long _budget;
+    private int _readable = 1;
 
     public StreamIngest(
         KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, string lakeRoot, TimeProvider time, ILogger<StreamIngest>? logger = null)
     {
         _context = new StreamContext(client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance);
-        _budgetPerShard = Math.Max(8L * 1024 * 1024, (long)ingest.MemoryBudgetMiB * 1024 * 1024 / 8);
+        _budget = (long)ingest.MemoryBudgetMiB * 1024 * 1024;
     }
 
     public StreamStats Stats => _context.Stats;
@@ -153,6 +154,7 @@ public sealed class StreamIngest : IDisposable
         bool Readable(ShardLease l) => !l.Ended && ParentsDone(l);
 
         var readable = leases.Where(Readable).ToList();
+        _readable = Math.Max(1, readable.Count);
         var available = readable
             .Where(l => !_running.ContainsKey(l.ShardId) && (l.Owner is null || l.Owner == me || Expired(l)))
             .Where(l => !_retryAfter.TryGetValue(l.ShardId, out var after) || now >= after)
@@ -207,7 +209,9 @@ public sealed class StreamIngest : IDisposable
     private void Start(ShardLease lease, CancellationToken stopping)
     {
         Log.ShardTaken(_context.Log, lease.ShardId, lease.Checkpoint ?? "none");
-        var consumer = new ShardConsumer(_context, lease, _budgetPerShard);
+        // The memory budget is shared by the shards that can be read at once (as if one worker held them all), with
+        // a floor that keeps a shard's files from getting tiny.
+        var consumer = new ShardConsumer(_context, lease, Math.Max(4L * 1024 * 1024, _budget / _readable));
         var abort = new CancellationTokenSource();
         var task = Task.Run(async () =>
         {

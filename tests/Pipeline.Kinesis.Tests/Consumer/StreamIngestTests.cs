@@ -101,6 +101,37 @@ public sealed class StreamIngestTests(LocalAws aws)
         StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
     }
 
+    [Theory]
+    [InlineData("latest")]
+    [InlineData("at-timestamp")]
+    public async Task RunAsync_StartPosition_OnlyLaterRecordsRead(string start)
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("start");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
+        var options = StreamHarness.Options(aws, name);
+        using (client)
+        {
+            await feeder.PutMixedAsync(100);
+            var before = feeder.EventIds.ToHashSet();
+            await Task.Delay(1500);
+            options.ApplyStart(start == "latest" ? "latest" : "at-timestamp:" + DateTimeOffset.UtcNow.AddMilliseconds(-500).ToString("O"));
+            using var source = StreamHarness.Source(options, tmp.Path);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var run = source.Ingest.RunAsync(cts.Token);
+            // The shard's iterator exists once its first GetRecords answered.
+            while (source.Ingest.Stats.MillisBehindLatest.IsEmpty)
+            {
+                await Task.Delay(20);
+            }
+
+            await feeder.PutMixedAsync(100);
+            var result = await run;
+            Assert.True(result.StoppedIdle);
+            StreamHarness.AssertExactlyOnce(tmp.Path, [.. feeder.EventIds.Where(id => !before.Contains(id))]);
+        }
+    }
+
     [Fact]
     public async Task RunAsync_ThrottlingAndExpiredIterators_RetriedAndNothingLost()
     {
