@@ -1,12 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Pipeline.Buffers;
 using Pipeline.Decoding;
 using Pipeline.Ingest;
 using Pipeline.Kinesis.Client;
 using Pipeline.Kinesis.Leases;
 using Pipeline.Lake;
 using Pipeline.Parquet;
+using Pipeline.Sources.Streams;
 
 namespace Pipeline.Kinesis.Consumer;
 
@@ -39,10 +39,6 @@ internal sealed record StreamContext(
     TimeProvider Time,
     ILogger Log)
 {
-    public ParquetSettings Parquet { get; } = new(Ingest.Compression, Ingest.ZstdLevel);
-
-    public DecoderLimits Limits { get; } = new((long)Ingest.MaxDocumentMiB * 1024 * 1024, (long)Ingest.MaxLineMiB * 1024 * 1024);
-
     /// <summary>Staging of one shard; each owner stages in its own folder so a stale owner never touches a new one's files.</summary>
     public string ShardStaging(string shardId) =>
         Path.Combine(Lake.StagingDirectory, "kinesis", Stream.DisplayName, shardId);
@@ -58,12 +54,17 @@ internal sealed record StreamContext(
 internal sealed class ShardConsumer(StreamContext context, ShardLease lease, long budgetBytes)
 {
     private readonly string _shardId = lease.ShardId;
-    private readonly string _staging = Path.Combine(context.ShardStaging(lease.ShardId), Sanitize(context.Owner));
-    private readonly RecordDecoder _decoder = new(context.Limits);
-    private readonly PartitionBuffers _buffers = new(budgetBytes, context.Ingest.MaxRowsPerFile);
+    private readonly string _staging = Path.Combine(context.ShardStaging(lease.ShardId), PartitionWriter.SafeName(context.Owner));
+    private readonly PartitionWriter _writer = new(
+        context.Lake,
+        Path.Combine(context.ShardStaging(lease.ShardId), PartitionWriter.SafeName(context.Owner)),
+        $"kinesis-{context.Stream.DisplayName}-{lease.ShardId}",
+        context.Ingest,
+        budgetBytes,
+        context.Stats.Ingest,
+        context.Time);
     private string? _checkpoint = lease.Checkpoint;
     private string? _lastRead;
-    private OpenBatch? _batch;
 
     /// <summary>When the shard was last seen caught up with nothing buffered, or null while it has work.</summary>
     public DateTimeOffset? IdleSince { get; private set; }
@@ -98,9 +99,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             context.Stats.HeldShards.TryRemove(_shardId, out _);
             context.Stats.MillisBehindLatest.TryRemove(_shardId, out _);
             context.Stats.LastCheckpoint.TryRemove(_shardId, out _);
-            var open = _batch;
-            _batch = null;
-            open?.Abandon();
+            _writer.Abandon();
         }
     }
 
@@ -144,6 +143,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
                 continue;
             }
 
+            context.Stats.Answered();
             if (response.MillisBehindLatest is { } behind)
             {
                 context.Stats.MillisBehindLatest[_shardId] = behind;
@@ -166,12 +166,12 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
 
             iterator = response.NextShardIterator;
             var caughtUp = response.Records.Count == 0 && response.MillisBehindLatest is null or 0;
-            if (_batch is not null && ShouldFlush(caughtUp))
+            if (_writer.HasBatch && ShouldFlush(caughtUp))
             {
                 await CommitAsync(ended: false, abort).ConfigureAwait(false);
             }
 
-            if (caughtUp && _batch is null)
+            if (caughtUp && !_writer.HasBatch)
             {
                 IdleSince ??= context.Time.GetUtcNow();
             }
@@ -184,45 +184,30 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         }
     }
 
-    private bool ShouldFlush(bool caughtUp)
-    {
-        var batch = _batch!;
-        return batch.Bytes >= (long)context.Options.FlushMiB * 1024 * 1024
-            || context.Time.GetElapsedTime(batch.Opened) >= context.Options.FlushAge
-            || (caughtUp && context.Options.UntilIdle is not null);
-    }
+    private bool ShouldFlush(bool caughtUp) =>
+        _writer.BatchBytes >= (long)context.Options.FlushMiB * 1024 * 1024
+        || _writer.BatchAge >= context.Options.FlushAge
+        || (caughtUp && context.Options.UntilIdle is not null);
 
     private void Append(List<KinesisRecord> records)
     {
         long bytes = 0;
         foreach (var record in records)
         {
-            _batch ??= StartBatch(record.SequenceNumber);
             var input = new InputContext($"kinesis:{context.Stream.DisplayName}/{_shardId}/{record.SequenceNumber}");
-            _decoder.DecodeMessage(record.Data, input, _batch.Sink);
-            _batch.LastSequence = record.SequenceNumber;
-            _batch.Records++;
-            _batch.Bytes += record.Data.Length;
+            _writer.Append(record.Data, record.SequenceNumber, input);
             bytes += record.Data.Length;
             _lastRead = record.SequenceNumber;
         }
 
-        _batch?.Sink.PublishCounts();
+        _writer.PublishCounts();
         context.Stats.Read(records.Count, bytes);
-    }
-
-    private OpenBatch StartBatch(string firstSequence)
-    {
-        var id = $"kinesis-{context.Stream.DisplayName}-{_shardId}-{firstSequence}";
-        var staged = new StagedBatch(context.Lake, id, _staging);
-        var sink = new BatchSink(staged, _buffers, context.Stats.Ingest, context.Parquet, null, null);
-        return new OpenBatch(staged, sink, context.Time.GetTimestamp());
     }
 
     /// <summary>Makes the open batch durable and moves the checkpoint past it (and marks the shard ended when it is).</summary>
     private async Task CommitAsync(bool ended, CancellationToken abort)
     {
-        var batch = _batch;
+        var batch = _writer.Prepare();
         if (batch is null)
         {
             if (ended && !await context.Store.TryCheckpointAsync(_shardId, context.Owner, null, ended: true, abort).ConfigureAwait(false))
@@ -234,51 +219,25 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         }
 
         var started = context.Time.GetTimestamp();
-        batch.Sink.Complete();
-        batch.Sink.Dispose();
-        batch.Staged.Prepare([batch.LastSequence!]);
-        var flushed = context.Time.GetTimestamp();
-        if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastSequence, ended, abort).ConfigureAwait(false))
+        if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastPosition, ended, abort).ConfigureAwait(false))
         {
-            batch.Staged.Discard();
-            _batch = null;
+            PartitionWriter.Discard(batch);
             throw new LeaseLostException(_shardId);
         }
 
-        var checkpointed = context.Time.GetTimestamp();
-        batch.Staged.PublishPrepared();
-        context.Stats.OnCommitted(context.Time.GetElapsedTime(started, flushed), context.Time.GetElapsedTime(flushed, checkpointed));
-        _batch = null;
-        _checkpoint = batch.LastSequence;
-        context.Stats.Ingest.BatchDone();
+        var checkpointTime = context.Time.GetElapsedTime(started);
+        _writer.Publish(batch);
+        _checkpoint = batch.LastPosition;
+        context.Stats.OnCommitted(batch.FlushTime, checkpointTime);
         context.Stats.Checkpointed(_shardId, context.Time.GetUtcNow());
-        Log.Checkpointed(context.Log, _shardId, _checkpoint!, batch.Records, batch.Staged.FileCount);
+        Log.Checkpointed(context.Log, _shardId, _checkpoint, batch.Messages, batch.Files);
     }
 
     /// <summary>Publishes batches whose checkpoint moved before a crash and drops the rest, for every owner's staging of this shard.</summary>
     private void Recover()
     {
-        var shardStaging = context.ShardStaging(_shardId);
-        if (!Directory.Exists(shardStaging))
-        {
-            return;
-        }
-
-        int finished = 0, discarded = 0;
-        foreach (var ownerDir in Directory.EnumerateDirectories(shardStaging))
-        {
-            var (f, d) = StagedBatch.RecoverPrepared(
-                context.Lake,
-                ownerDir,
-                m => _checkpoint is not null && m.Inputs.Count == 1 && SequenceNumbers.Compare(m.Inputs[0], _checkpoint) <= 0);
-            finished += f;
-            discarded += d;
-            if (ownerDir != _staging)
-            {
-                Directory.Delete(ownerDir, recursive: true);
-            }
-        }
-
+        var (finished, discarded) = PartitionWriter.Recover(
+            context.Lake, context.ShardStaging(_shardId), _staging, last => _checkpoint is not null && SequenceNumbers.Compare(last, _checkpoint) <= 0);
         if (finished + discarded > 0)
         {
             Log.StagingRecovered(context.Log, _shardId, finished, discarded);
@@ -314,38 +273,6 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         catch (OperationCanceledException) when (!abort.IsCancellationRequested)
         {
             // Stop requested: the loop flushes and returns.
-        }
-    }
-
-    private static string Sanitize(string owner) =>
-        string.Create(owner.Length, owner, (span, o) =>
-        {
-            for (var i = 0; i < o.Length; i++)
-            {
-                span[i] = char.IsAsciiLetterOrDigit(o[i]) || o[i] is '-' or '_' or '.' ? o[i] : '_';
-            }
-        });
-
-    /// <summary>A batch being filled: its staging, sink and extent.</summary>
-    private sealed class OpenBatch(StagedBatch staged, BatchSink sink, long opened)
-    {
-        public StagedBatch Staged { get; } = staged;
-
-        public BatchSink Sink { get; } = sink;
-
-        public long Opened { get; } = opened;
-
-        public string? LastSequence { get; set; }
-
-        public int Records { get; set; }
-
-        public long Bytes { get; set; }
-
-        /// <summary>Drops what was staged (stop without commit, lease lost, failure).</summary>
-        public void Abandon()
-        {
-            Sink.Dispose();
-            Staged.Discard();
         }
     }
 

@@ -11,6 +11,7 @@ public sealed class StreamStats
     private long _checkpoints;
     private long _throttled;
     private long _expiredIterators;
+    private long _getRecordsCalls;
 
     /// <summary>Records, rows, rejects and files, as for file ingest.</summary>
     public IngestStats Ingest { get; } = new();
@@ -20,6 +21,9 @@ public sealed class StreamStats
 
     /// <summary>Payload bytes read.</summary>
     public long KinesisBytes => Interlocked.Read(ref _kinesisBytes);
+
+    /// <summary>GetRecords calls answered.</summary>
+    public long GetRecordsCalls => Interlocked.Read(ref _getRecordsCalls);
 
     /// <summary>Checkpoints moved.</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
@@ -49,6 +53,8 @@ public sealed class StreamStats
     public event Action<TimeSpan, TimeSpan>? Committed;
 
     internal void OnCommitted(TimeSpan flush, TimeSpan checkpoint) => Committed?.Invoke(flush, checkpoint);
+
+    internal void Answered() => Interlocked.Increment(ref _getRecordsCalls);
 
     internal void Read(int records, long bytes)
     {

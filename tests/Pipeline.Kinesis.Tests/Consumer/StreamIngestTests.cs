@@ -101,35 +101,56 @@ public sealed class StreamIngestTests(LocalAws aws)
         StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
     }
 
-    [Theory]
-    [InlineData("latest")]
-    [InlineData("at-timestamp")]
-    public async Task RunAsync_StartPosition_OnlyLaterRecordsRead(string start)
+    [Fact]
+    public async Task RunAsync_StartLatest_OnlyRecordsPutAfterTheFirstReadAreRead()
     {
         using var tmp = new TempDir();
-        var name = StreamHarness.UniqueName("start");
+        var name = StreamHarness.UniqueName("latest");
         var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
         var options = StreamHarness.Options(aws, name);
+        options.ApplyStart("latest");
         using (client)
         {
             await feeder.PutMixedAsync(100);
             var before = feeder.EventIds.ToHashSet();
-            await Task.Delay(1500);
-            options.ApplyStart(start == "latest" ? "latest" : "at-timestamp:" + DateTimeOffset.UtcNow.AddMilliseconds(-500).ToString("O"));
             using var source = StreamHarness.Source(options, tmp.Path);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var run = source.Ingest.RunAsync(cts.Token);
-            // The shard's iterator exists once its first GetRecords answered.
-            while (source.Ingest.Stats.MillisBehindLatest.IsEmpty)
+
+            // The LATEST iterator exists once the shard's first GetRecords answered.
+            while (source.Ingest.Stats.GetRecordsCalls == 0)
             {
+                Assert.False(run.IsCompleted, "the ingest stopped before reading");
                 await Task.Delay(20);
             }
 
             await feeder.PutMixedAsync(100);
-            var result = await run;
-            Assert.True(result.StoppedIdle);
+            Assert.True((await run).StoppedIdle);
             StreamHarness.AssertExactlyOnce(tmp.Path, [.. feeder.EventIds.Where(id => !before.Contains(id))]);
         }
+    }
+
+    [Fact]
+    public async Task RunAsync_StartAtTimestamp_OnlyRecordsFromThatTimeRead()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("attime");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
+        var options = StreamHarness.Options(aws, name);
+        HashSet<string> before;
+        using (client)
+        {
+            await feeder.PutMixedAsync(100);
+            before = feeder.EventIds.ToHashSet();
+            await Task.Delay(1500);
+            options.ApplyStart("at-timestamp:" + DateTimeOffset.UtcNow.AddMilliseconds(-500).ToString("O"));
+            await Task.Delay(200);
+            await feeder.PutMixedAsync(100);
+        }
+
+        await StreamHarness.RunAsync(options, tmp.Path);
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, [.. feeder.EventIds.Where(id => !before.Contains(id))]);
     }
 
     [Fact]

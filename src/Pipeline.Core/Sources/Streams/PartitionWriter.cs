@@ -1,0 +1,171 @@
+using Pipeline.Buffers;
+using Pipeline.Decoding;
+using Pipeline.Ingest;
+using Pipeline.Lake;
+using Pipeline.Parquet;
+
+namespace Pipeline.Sources.Streams;
+
+/// <summary>
+/// The lake side of one stream partition (a Kinesis shard, a Kafka partition): messages are decoded into the
+/// partition's buffers as they arrive, forming a batch that starts at its first message's position. Committing a
+/// batch is two-phase with the source's checkpoint as the commit point: <see cref="Prepare"/> writes and syncs its
+/// Parquet files with a manifest in staging, the caller moves the checkpoint, then <see cref="Publish"/> renames
+/// the files into the table (or <see cref="Discard"/> drops them when the checkpoint could not move). Files are
+/// named by the partition and the batch's first position, so a batch redone after a crash rewrites the same names.
+/// </summary>
+internal sealed class PartitionWriter
+{
+    private readonly LakeLayout _lake;
+    private readonly string _staging;
+    private readonly string _batchPrefix;
+    private readonly ParquetSettings _parquet;
+    private readonly IngestStats _stats;
+    private readonly TimeProvider _time;
+    private readonly RecordDecoder _decoder;
+    private readonly PartitionBuffers _buffers;
+    private OpenBatch? _batch;
+
+    /// <param name="lake">The lake.</param>
+    /// <param name="staging">This owner's staging folder for the partition.</param>
+    /// <param name="batchPrefix">Names the partition in batch IDs and file names, e.g. <c>kinesis-STREAM-SHARD</c>.</param>
+    /// <param name="options">Decoder limits, rows per file, Parquet settings.</param>
+    /// <param name="budgetBytes">This partition's share of the memory budget.</param>
+    /// <param name="stats">Counters shared by the run.</param>
+    /// <param name="time">Clock for batch ages.</param>
+    public PartitionWriter(LakeLayout lake, string staging, string batchPrefix, IngestOptions options, long budgetBytes, IngestStats stats, TimeProvider time)
+    {
+        _lake = lake;
+        _staging = staging;
+        _batchPrefix = batchPrefix;
+        _parquet = new ParquetSettings(options.Compression, options.ZstdLevel);
+        _stats = stats;
+        _time = time;
+        _decoder = new RecordDecoder(new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024));
+        _buffers = new PartitionBuffers(budgetBytes, options.MaxRowsPerFile);
+    }
+
+    public bool HasBatch => _batch is not null;
+
+    /// <summary>Message bytes in the open batch.</summary>
+    public long BatchBytes => _batch?.Bytes ?? 0;
+
+    /// <summary>Time since the open batch's first message.</summary>
+    public TimeSpan BatchAge => _batch is null ? TimeSpan.Zero : _time.GetElapsedTime(_batch.Opened);
+
+    /// <summary>Decodes one message into the open batch (opening one at <paramref name="position"/> if none is).</summary>
+    public void Append(ReadOnlySpan<byte> message, string position, in InputContext input)
+    {
+        _batch ??= Open(position);
+        _decoder.DecodeMessage(message, input, _batch.Sink);
+        _batch.LastPosition = position;
+        _batch.Messages++;
+        _batch.Bytes += message.Length;
+    }
+
+    /// <summary>Publishes the open batch's record counts to the shared stats (call after a run of appends).</summary>
+    public void PublishCounts() => _batch?.Sink.PublishCounts();
+
+    /// <summary>Writes and syncs the open batch with its manifest; null when there is none. Follow with Publish or Discard.</summary>
+    public PreparedBatch? Prepare()
+    {
+        var batch = _batch;
+        if (batch is null)
+        {
+            return null;
+        }
+
+        _batch = null;
+        var started = _time.GetTimestamp();
+        batch.Sink.Complete();
+        batch.Sink.Dispose();
+        batch.Staged.Prepare([batch.LastPosition!]);
+        return new PreparedBatch(batch.Staged, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>Renames a prepared batch's files into the table (its checkpoint moved).</summary>
+    public void Publish(PreparedBatch batch)
+    {
+        batch.Staged.PublishPrepared();
+        _stats.BatchDone();
+    }
+
+    /// <summary>Drops a prepared batch (its checkpoint could not move: the partition belongs to another owner now).</summary>
+    public static void Discard(PreparedBatch batch) => batch.Staged.Discard();
+
+    /// <summary>Drops the open batch and its buffered rows (stop without commit, partition lost).</summary>
+    public void Abandon()
+    {
+        var batch = _batch;
+        _batch = null;
+        if (batch is not null)
+        {
+            batch.Sink.Dispose();
+            batch.Staged.Discard();
+        }
+    }
+
+    /// <summary>
+    /// Before reading a partition: publishes prepared batches of any earlier owner whose last position the
+    /// checkpoint covers (<paramref name="committed"/>), and deletes everything else in the partition's staging.
+    /// </summary>
+    public static (int Finished, int Discarded) Recover(LakeLayout lake, string partitionStaging, string keepOwnerDirectory, Func<string, bool> committed)
+    {
+        if (!Directory.Exists(partitionStaging))
+        {
+            return (0, 0);
+        }
+
+        int finished = 0, discarded = 0;
+        foreach (var ownerDir in Directory.EnumerateDirectories(partitionStaging))
+        {
+            var (f, d) = StagedBatch.RecoverPrepared(lake, ownerDir, m => m.Inputs.Count == 1 && committed(m.Inputs[0]));
+            finished += f;
+            discarded += d;
+            if (!string.Equals(Path.GetFullPath(ownerDir), Path.GetFullPath(keepOwnerDirectory), StringComparison.Ordinal))
+            {
+                Directory.Delete(ownerDir, recursive: true);
+            }
+        }
+
+        return (finished, discarded);
+    }
+
+    /// <summary>Turns an owner name into a safe folder name.</summary>
+    public static string SafeName(string name) =>
+        string.Create(name.Length, name, (span, o) =>
+        {
+            for (var i = 0; i < o.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterOrDigit(o[i]) || o[i] is '-' or '_' or '.' ? o[i] : '_';
+            }
+        });
+
+    private OpenBatch Open(string firstPosition)
+    {
+        var staged = new StagedBatch(_lake, $"{_batchPrefix}-{firstPosition}", _staging);
+        var sink = new BatchSink(staged, _buffers, _stats, _parquet, null, null);
+        return new OpenBatch(staged, sink, _time.GetTimestamp());
+    }
+
+    private sealed class OpenBatch(StagedBatch staged, BatchSink sink, long opened)
+    {
+        public StagedBatch Staged { get; } = staged;
+
+        public BatchSink Sink { get; } = sink;
+
+        public long Opened { get; } = opened;
+
+        public string? LastPosition { get; set; }
+
+        public int Messages { get; set; }
+
+        public long Bytes { get; set; }
+    }
+}
+
+/// <summary>A batch written and synced with its manifest, waiting for its checkpoint to move.</summary>
+internal sealed record PreparedBatch(StagedBatch Staged, string LastPosition, int Messages, TimeSpan FlushTime)
+{
+    public int Files => Staged.FileCount;
+}
