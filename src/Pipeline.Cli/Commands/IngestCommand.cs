@@ -14,7 +14,7 @@ internal static class IngestCommand
     public static readonly Option<string> Source = new("--source")
     {
         Description = "A file or directory tree (an org trail's S3 archive copy, NDJSON, EventBridge or CloudWatch Logs captures, gzip or plain), "
-            + "or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL.",
+            + "or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
         Required = true,
     };
     public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing).", Required = true };
@@ -67,6 +67,11 @@ internal static class IngestCommand
         if (source.StartsWith("kinesis://", StringComparison.OrdinalIgnoreCase))
         {
             return await StreamCommand.RunKinesisAsync(parse, source, options, ct).ConfigureAwait(false);
+        }
+
+        if (source.StartsWith("kafka://", StringComparison.OrdinalIgnoreCase))
+        {
+            return await StreamCommand.RunKafkaAsync(parse, source, options, ct).ConfigureAwait(false);
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));

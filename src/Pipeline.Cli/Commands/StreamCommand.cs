@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using System.Globalization;
 using Pipeline.Cli.Console;
@@ -82,6 +83,67 @@ internal static class StreamCommand
             ct.ThrowIfCancellationRequested();
             return 0;
         }
+    }
+
+    public static async Task<int> RunKafkaAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
+    {
+        Pipeline.Kafka.KafkaSourceOptions options;
+        try
+        {
+            options = Pipeline.Kafka.KafkaSourceOptions.FromUri(source);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
+        options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
+        options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
+        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.WorkerId })
+        {
+            if (parse.GetResult(flag) is not null)
+            {
+                throw new UsageException($"{flag.Name} does not apply to kafka:// (offsets are the consumer group's; set librdkafka's auto.offset.reset in the URI for new groups)");
+            }
+        }
+
+        var outcome = new Pipeline.Kafka.KafkaSourceOptionsValidator().Validate(null, options);
+        if (outcome.Failed)
+        {
+            throw new UsageException(outcome.FailureMessage);
+        }
+
+        var lake = parse.GetValue(IngestCommand.Lake)!;
+        using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
+        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>());
+        var stats = job.Stats;
+        using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{stats.Assigned.Count} partitions, {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} messages/s"));
+        Pipeline.Kafka.KafkaResult result;
+        try
+        {
+            result = await job.RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (Pipeline.Kafka.KafkaIngestException e)
+        {
+            throw new IngestException(e.Message, e);
+        }
+
+        progress.Finish();
+        var inv = CultureInfo.InvariantCulture;
+        var err = System.Console.Error;
+        await err.WriteLineAsync(string.Create(inv, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
+        await err.WriteLineAsync(string.Create(inv, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered")).ConfigureAwait(false);
+        await err.WriteLineAsync(string.Create(inv, $"  events      {stats.Ingest.Records:N0} CloudTrail records; {stats.Ingest.EventsWritten:N0} events written to {stats.Ingest.FilesWritten:N0} Parquet files; {stats.Ingest.ControlMessages:N0} control messages; {stats.Ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
+        foreach (var sample in stats.Ingest.RejectSamples.Take(5))
+        {
+            await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return 0;
     }
 
     private static string Line(StreamStats stats, double elapsed)

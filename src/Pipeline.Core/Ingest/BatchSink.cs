@@ -53,6 +53,12 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         _buffers.Append(row, key);
     }
 
+    /// <summary>Rejects written by this sink so far.</summary>
+    public long RejectCount { get; private set; }
+
+    /// <summary>The code of the last reject, for sources that route rejected messages elsewhere too (a dead-letter topic).</summary>
+    public string? LastRejectCode { get; private set; }
+
     public void Reject(string input, in RecordPosition position, RejectReason reason, string? detail)
     {
         if (!position.IsWholeInput)
@@ -61,6 +67,8 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
         }
 
         var code = reason.Code();
+        RejectCount++;
+        LastRejectCode = code;
         var where = position.ToString();
         if (_rejectWriter is null)
         {

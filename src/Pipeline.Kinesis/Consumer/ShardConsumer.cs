@@ -195,7 +195,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         foreach (var record in records)
         {
             var input = new InputContext($"kinesis:{context.Stream.DisplayName}/{_shardId}/{record.SequenceNumber}");
-            _writer.Append(record.Data, record.SequenceNumber, input);
+            _ = _writer.Append(record.Data, record.SequenceNumber, input);
             bytes += record.Data.Length;
             _lastRead = record.SequenceNumber;
         }

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Pipeline.Kinesis.Tests.Support;
+namespace Pipeline.Tests.Support;
 
 /// <summary>Whether a Docker daemon answers here (Testcontainers tests skip with this reason when not).</summary>
 internal static class DockerProbe

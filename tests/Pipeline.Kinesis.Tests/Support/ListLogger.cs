@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Pipeline.Kinesis.Tests.Support;
+namespace Pipeline.Tests.Support;
 
 /// <summary>Collects log lines in memory, for assertions and for failure messages.</summary>
 internal sealed class ListLoggerFactory(string prefix) : ILoggerFactory, ILogger

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Pipeline.Decoding;
 using Pipeline.Kinesis.Client;
 
 namespace Pipeline.Kinesis.Tests.Support;
@@ -11,13 +9,11 @@ namespace Pipeline.Kinesis.Tests.Support;
 /// </summary>
 internal sealed class StreamFeeder(KinesisClient client, StreamRef stream)
 {
-    private static readonly string[] Accounts = ["111111111111", "222222222222", "333333333333"];
-    private static readonly string[] Tls = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
-    private int _next;
+    private readonly MixedMessages _messages = new();
 
-    public List<string> EventIds { get; } = [];
+    public List<string> EventIds => _messages.EventIds;
 
-    public int ControlMessages { get; private set; }
+    public int ControlMessages => _messages.ControlMessages;
 
     public static async Task<(KinesisClient Client, StreamFeeder Feeder)> CreateAsync(LocalAws aws, string name, int shards, HttpMessageHandler? handler = null)
     {
@@ -30,65 +26,16 @@ internal sealed class StreamFeeder(KinesisClient client, StreamRef stream)
     /// <summary>Puts records until <paramref name="events"/> CloudTrail events went in, cycling through the forms.</summary>
     public async Task PutMixedAsync(int events, CancellationToken ct = default)
     {
-        var batch = new List<(string, ReadOnlyMemory<byte>)>();
-        var put = 0;
-        var form = 0;
-        while (put < events)
+        foreach (var chunk in _messages.Next(events).Chunk(400))
         {
-            var take = Math.Min(events - put, (form % 4) switch { 1 => 3, 2 => 5, _ => 1 });
-            var ids = Enumerable.Range(0, take).Select(_ => NextId()).ToList();
-            var records = ids.Select(Event).ToList();
-            byte[] data = (form % 4) switch
-            {
-                0 => Records.Utf8(Records.EventBridge(records[0])),
-                1 => Records.Gzip(Records.CloudWatchLogs([.. records])),
-                2 => KplAggregate.Aggregate([.. records.Select((r, i) => ($"pk{i}", Records.Utf8(i % 2 == 0 ? r : Records.EventBridge(r))))]),
-                _ => Records.Utf8(records[0]),
-            };
-            batch.Add((ids[0], data));
-            put += take;
-            form++;
-            if (form % 97 == 0)
-            {
-                batch.Add(("control", Records.Gzip("""{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Kinesis stream."}]}""")));
-                ControlMessages++;
-            }
-
-            if (batch.Count >= 400)
-            {
-                await PutAsync(batch, ct);
-                batch.Clear();
-            }
-        }
-
-        if (batch.Count > 0)
-        {
-            await PutAsync(batch, ct);
+            await PutRawAsync(chunk, ct);
         }
     }
 
     /// <summary>Puts raw payloads as they are (malformed-input tests).</summary>
-    public Task PutRawAsync(IReadOnlyList<(string Key, byte[] Data)> records, CancellationToken ct = default) =>
-        PutAsync([.. records.Select(r => (r.Key, (ReadOnlyMemory<byte>)r.Data))], ct);
-
-    public string NextId()
+    public async Task PutRawAsync(IReadOnlyList<(string Key, byte[] Data)> records, CancellationToken ct = default)
     {
-        var id = "ev-" + _next.ToString("D6", CultureInfo.InvariantCulture);
-        _next++;
-        EventIds.Add(id);
-        return id;
-    }
-
-    public static string Event(string id)
-    {
-        var n = int.Parse(id.AsSpan(3), CultureInfo.InvariantCulture);
-        var time = new DateTime(2026, 11, 20, 0, 0, 0, DateTimeKind.Utc).AddMinutes(n % (3 * 24 * 60)).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        return Records.Record(id, time, Accounts[n % Accounts.Length], Tls[n % Tls.Length]);
-    }
-
-    private async Task PutAsync(List<(string, ReadOnlyMemory<byte>)> records, CancellationToken ct)
-    {
-        var pending = records;
+        List<(string, ReadOnlyMemory<byte>)> pending = [.. records.Select(r => (r.Key, (ReadOnlyMemory<byte>)r.Data))];
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
             var response = await client.PutRecordsAsync(stream, pending, ct);
@@ -99,4 +46,6 @@ internal sealed class StreamFeeder(KinesisClient client, StreamRef stream)
             }
         }
     }
+
+    public static string Event(string id) => MixedMessages.Event(id);
 }

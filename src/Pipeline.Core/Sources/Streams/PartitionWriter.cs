@@ -53,14 +53,19 @@ internal sealed class PartitionWriter
     /// <summary>Time since the open batch's first message.</summary>
     public TimeSpan BatchAge => _batch is null ? TimeSpan.Zero : _time.GetElapsedTime(_batch.Opened);
 
-    /// <summary>Decodes one message into the open batch (opening one at <paramref name="position"/> if none is).</summary>
-    public void Append(ReadOnlySpan<byte> message, string position, in InputContext input)
+    /// <summary>
+    /// Decodes one message into the open batch (opening one at <paramref name="position"/> if none is). Returns the
+    /// code of a reject the message caused, or null.
+    /// </summary>
+    public string? Append(ReadOnlySpan<byte> message, string position, in InputContext input)
     {
         _batch ??= Open(position);
+        var rejects = _batch.Sink.RejectCount;
         _decoder.DecodeMessage(message, input, _batch.Sink);
         _batch.LastPosition = position;
         _batch.Messages++;
         _batch.Bytes += message.Length;
+        return _batch.Sink.RejectCount == rejects ? null : _batch.Sink.LastRejectCode;
     }
 
     /// <summary>Publishes the open batch's record counts to the shared stats (call after a run of appends).</summary>

@@ -1,0 +1,385 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Decoding;
+using Pipeline.Ingest;
+using Pipeline.Lake;
+using Pipeline.Sources.Streams;
+
+namespace Pipeline.Kafka;
+
+/// <summary>Live figures of a Kafka ingest.</summary>
+public sealed class KafkaStats
+{
+    private long _messages;
+    private long _bytes;
+    private long _commits;
+    private long _deadLettered;
+
+    public IngestStats Ingest { get; } = new();
+
+    public long Messages => Interlocked.Read(ref _messages);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Offset commits (each after the files it covers were durable).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Rejected messages copied to the dead-letter topic.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Partitions assigned to this consumer now.</summary>
+    public ConcurrentDictionary<string, byte> Assigned { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every partition this consumer was ever assigned, in order.</summary>
+    public ConcurrentQueue<string> AssignmentLog { get; } = new();
+
+    internal void Message(long bytes)
+    {
+        Interlocked.Increment(ref _messages);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    internal void Committed() => Interlocked.Increment(ref _commits);
+
+    internal void DeadLetter() => Interlocked.Increment(ref _deadLettered);
+}
+
+/// <summary>What a Kafka ingest did before it stopped.</summary>
+public sealed record KafkaResult(KafkaStats Stats, TimeSpan Elapsed, bool StoppedIdle);
+
+/// <summary>A Kafka error the consumer cannot go on after (fatal client error, bad configuration).</summary>
+public sealed class KafkaIngestException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Reads a Kafka topic into the lake as a member of a consumer group. Each assigned partition has its own batch
+/// (<see cref="PartitionWriter"/>); a batch is flushed by size, by age, on revocation and at shutdown: its files are
+/// synced with a manifest, then the partition's offset is committed synchronously (the commit point), then the files
+/// are renamed into the table. Offsets are never committed automatically. On assignment, a partition's staging is
+/// recovered against its committed offset, so a consumer killed at any moment is finished by the partition's next
+/// owner without loss or a second copy. A lost partition's buffers are dropped (its next owner re-reads them).
+/// </summary>
+public sealed partial class KafkaIngest(KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null)
+{
+    private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly LakeLayout _lake = new(lakeRoot);
+    private readonly Dictionary<TopicPartition, PartitionWriter> _partitions = [];
+    private readonly string _member = PartitionWriter.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
+    private Error? _fatal;
+    private IProducer<byte[]?, byte[]?>? _deadLetters;
+
+    public KafkaStats Stats { get; } = new();
+
+    /// <summary>True once the consumer joined its group and got an assignment (readiness).</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>Runs the consumer on a thread of its own until <paramref name="stop"/> or, with UntilIdle, until idle.</summary>
+    public Task<KafkaResult> RunAsync(CancellationToken stop) =>
+        Task.Factory.StartNew(() => Run(stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private KafkaResult Run(CancellationToken stop)
+    {
+        var started = time.GetTimestamp();
+        LogStarting(_log, options.Topic, options.Group, options.BootstrapServers, _lake.Root);
+        using var consumer = BuildConsumer();
+        if (options.DeadLetterTopic is not null)
+        {
+            _deadLetters = new ProducerBuilder<byte[]?, byte[]?>(ClientConfig(new ProducerConfig { EnableIdempotence = true, Acks = Acks.All })).Build();
+        }
+
+        consumer.Subscribe(options.Topic);
+        long? quietSince = null;
+        var stoppedIdle = false;
+        var lastAgeCheck = time.GetTimestamp();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (_fatal is { } fatal)
+                {
+                    throw new KafkaIngestException($"Kafka consumer failed: {fatal.Code}: {fatal.Reason}");
+                }
+
+                ConsumeResult<Ignore, byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+                    continue;
+                }
+
+                if (result is not null && _partitions.TryGetValue(result.TopicPartition, out var writer))
+                {
+                    if (result.IsPartitionEOF)
+                    {
+                        _atEnd.Add(result.TopicPartition);
+                        if (options.UntilIdle is not null)
+                        {
+                            Commit(consumer, result.TopicPartition);
+                        }
+                    }
+                    else
+                    {
+                        quietSince = null;
+                        _atEnd.Remove(result.TopicPartition);
+                        Append(writer, result);
+                        if (writer.BatchBytes >= (long)options.FlushMiB * 1024 * 1024)
+                        {
+                            Commit(consumer, result.TopicPartition);
+                        }
+                    }
+                }
+
+                if (time.GetElapsedTime(lastAgeCheck) >= TimeSpan.FromMilliseconds(250))
+                {
+                    lastAgeCheck = time.GetTimestamp();
+                    foreach (var (tp, w) in _partitions.Where(p => p.Value.HasBatch && p.Value.BatchAge >= options.FlushAge).ToList())
+                    {
+                        Commit(consumer, tp);
+                    }
+                }
+
+                if (options.UntilIdle is { } idle)
+                {
+                    var quiet = Started && _partitions.Keys.All(_atEnd.Contains) && _partitions.Values.All(w => !w.HasBatch);
+                    if (!quiet)
+                    {
+                        quietSince = null;
+                    }
+                    else if (time.GetElapsedTime(quietSince ??= time.GetTimestamp()) >= idle)
+                    {
+                        LogIdle(_log, idle.TotalSeconds);
+                        stoppedIdle = true;
+                        break;
+                    }
+                }
+            }
+
+            // Graceful: flush and commit everything, then leave the group (its revocation finds nothing left).
+            foreach (var tp in _partitions.Keys.ToList())
+            {
+                Commit(consumer, tp);
+            }
+
+            consumer.Close();
+        }
+        finally
+        {
+            foreach (var w in _partitions.Values)
+            {
+                w.Abandon();
+            }
+
+            _partitions.Clear();
+            _deadLetters?.Dispose();
+        }
+
+        return new KafkaResult(Stats, time.GetElapsedTime(started), stoppedIdle);
+    }
+
+    private readonly HashSet<TopicPartition> _atEnd = [];
+
+    private IConsumer<Ignore, byte[]> BuildConsumer()
+    {
+        var config = ClientConfig(new ConsumerConfig
+        {
+            GroupId = options.Group,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
+        });
+        var consumerConfig = new ConsumerConfig(config.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            // Offsets move only after the files they cover are durable: never automatically.
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+        };
+        return new ConsumerBuilder<Ignore, byte[]>(consumerConfig)
+            .SetPartitionsAssignedHandler((c, parts) =>
+            {
+                foreach (var tp in parts)
+                {
+                    Assign(c, tp);
+                }
+            })
+            .SetPartitionsRevokedHandler((c, parts) =>
+            {
+                foreach (var tpo in parts)
+                {
+                    Commit(c, tpo.TopicPartition);
+                    Release(tpo.TopicPartition);
+                }
+            })
+            .SetPartitionsLostHandler((_, parts) =>
+            {
+                foreach (var tpo in parts)
+                {
+                    if (_partitions.TryGetValue(tpo.TopicPartition, out var w))
+                    {
+                        w.Abandon();
+                    }
+
+                    LogLost(_log, tpo.TopicPartition.ToString());
+                    Release(tpo.TopicPartition);
+                }
+            })
+            .SetErrorHandler((_, e) =>
+            {
+                if (e.IsFatal)
+                {
+                    _fatal = e;
+                }
+                else
+                {
+                    LogTransient(_log, e.Code.ToString(), e.Reason);
+                }
+            })
+            .SetLogHandler((_, m) =>
+            {
+                if (m.Level <= SyslogLevel.Warning)
+                {
+                    LogClient(_log, m.Facility, m.Message);
+                }
+            })
+            .Build();
+    }
+
+    /// <summary>User settings over ours, with the bootstrap servers and a client ID.</summary>
+    private T ClientConfig<T>(T config)
+        where T : ClientConfig
+    {
+        config.BootstrapServers = options.BootstrapServers;
+        config.ClientId = KafkaSourceOptions.ClientId;
+        foreach (var (key, value) in options.Settings)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    private void Assign(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
+    {
+        var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
+        var staging = PartitionStaging(tp);
+        var (finished, discarded) = PartitionWriter.Recover(
+            _lake, staging, Path.Combine(staging, _member), last => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value);
+        if (finished + discarded > 0)
+        {
+            LogRecovered(_log, tp.ToString(), finished, discarded);
+        }
+
+        var budget = Math.Max(4L * 1024 * 1024, (long)ingest.MemoryBudgetMiB * 1024 * 1024 / Math.Max(1, _partitions.Count + 1));
+        _partitions[tp] = new PartitionWriter(_lake, Path.Combine(staging, _member), $"kafka-{PartitionWriter.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, budget, Stats.Ingest, time);
+        Stats.Assigned[tp.ToString()] = 0;
+        Stats.AssignmentLog.Enqueue(tp.ToString());
+        Started = true;
+        LogAssigned(_log, tp.ToString(), committed.ToString());
+    }
+
+    private void Release(TopicPartition tp)
+    {
+        _partitions.Remove(tp);
+        _atEnd.Remove(tp);
+        Stats.Assigned.TryRemove(tp.ToString(), out _);
+    }
+
+    private void Append(PartitionWriter writer, ConsumeResult<Ignore, byte[]> result)
+    {
+        var value = result.Message.Value ?? [];
+        var position = result.Offset.Value.ToString("D20", CultureInfo.InvariantCulture);
+        var input = new InputContext(string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"));
+        var rejected = writer.Append(value, position, input);
+        writer.PublishCounts();
+        Stats.Message(value.Length);
+        if (rejected is not null && _deadLetters is not null)
+        {
+            _deadLetters.Produce(options.DeadLetterTopic!, new Message<byte[]?, byte[]?>
+            {
+                Key = null,
+                Value = value,
+                Headers = new Headers
+                {
+                    { "pipeline-reject-reason", Encoding.UTF8.GetBytes(rejected) },
+                    { "pipeline-source", Encoding.UTF8.GetBytes(input.Name) },
+                },
+            });
+            Stats.DeadLetter();
+        }
+    }
+
+    /// <summary>Makes the partition's batch durable, then commits the offset after it, then publishes the files.</summary>
+    private void Commit(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
+    {
+        if (!_partitions.TryGetValue(tp, out var writer) || writer.Prepare() is not { } batch)
+        {
+            return;
+        }
+
+        // Dead letters of the batch are durable before its offset moves.
+        _deadLetters?.Flush(TimeSpan.FromSeconds(30));
+        var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                consumer.Commit([new TopicPartitionOffset(tp, next)]);
+                break;
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && attempt < 5 && e.Error.Code is not ErrorCode.UnknownMemberId and not ErrorCode.IllegalGeneration and not ErrorCode.RebalanceInProgress and not ErrorCode.FencedMemberEpoch and not ErrorCode.StaleMemberEpoch)
+            {
+                LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+                Thread.Sleep(200 * attempt);
+            }
+            catch (KafkaException e)
+            {
+                // The offset could not move: nothing of the batch becomes visible, and reading resumes at the
+                // committed offset (here or at the partition's next owner).
+                PartitionWriter.Discard(batch);
+                LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
+                var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
+                consumer.Seek(new TopicPartitionOffset(tp, committed == Offset.Unset ? Offset.Beginning : committed));
+                return;
+            }
+        }
+
+        writer.Publish(batch);
+        Stats.Committed();
+        LogCommitted(_log, tp.ToString(), next, batch.Messages, batch.Files);
+    }
+
+    private string PartitionStaging(TopicPartition tp) =>
+        Path.Combine(_lake.StagingDirectory, "kafka", PartitionWriter.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
+
+    [LoggerMessage(4001, LogLevel.Information, "Reading topic {Topic} as group {Group} from {Brokers} into {Lake}")]
+    private static partial void LogStarting(ILogger logger, string topic, string group, string brokers, string lake);
+
+    [LoggerMessage(4002, LogLevel.Information, "Partition {Partition} assigned (committed offset {Offset})")]
+    private static partial void LogAssigned(ILogger logger, string partition, string offset);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Partition {Partition} lost; its buffered messages are left to its next owner")]
+    private static partial void LogLost(ILogger logger, string partition);
+
+    [LoggerMessage(4004, LogLevel.Debug, "Partition {Partition}: committed offset {Offset} after {Messages} messages, {Files} files")]
+    private static partial void LogCommitted(ILogger logger, string partition, long offset, int messages, int files);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Partition {Partition}: offset commit failed ({Code}: {Reason}); the batch is dropped and re-read from the committed offset")]
+    private static partial void LogCommitFailed(ILogger logger, string partition, string code, string reason);
+
+    [LoggerMessage(4006, LogLevel.Warning, "Kafka: {Code}: {Reason}; retrying")]
+    private static partial void LogTransient(ILogger logger, string code, string reason);
+
+    [LoggerMessage(4007, LogLevel.Information, "Partition {Partition}: staging recovered ({Finished} committed batches finished, {Discarded} files discarded)")]
+    private static partial void LogRecovered(ILogger logger, string partition, int finished, int discarded);
+
+    [LoggerMessage(4008, LogLevel.Information, "Every partition at its end and idle for {Seconds} s: stopping")]
+    private static partial void LogIdle(ILogger logger, double seconds);
+
+    [LoggerMessage(4009, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
+    private static partial void LogClient(ILogger logger, string facility, string message);
+}

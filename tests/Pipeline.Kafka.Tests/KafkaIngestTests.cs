@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Ingest;
+using Pipeline.Kafka.Tests.Support;
+
+namespace Pipeline.Kafka.Tests;
+
+/// <summary>The Kafka source against librdkafka's mock cluster (a real Kafka-protocol broker set, in-process).</summary>
+public sealed class KafkaIngestTests : IDisposable
+{
+    private readonly MockCluster _cluster = new();
+    private readonly MixedMessages _messages = new();
+
+    public void Dispose() => _cluster.Dispose();
+
+    private KafkaSourceOptions Options(string topic, string group = "pipeline") => new()
+    {
+        BootstrapServers = _cluster.Bootstrap,
+        Topic = topic,
+        Group = group,
+        Settings = new() { ["group.protocol"] = "consumer" },
+        FlushAge = TimeSpan.FromSeconds(1),
+        UntilIdle = TimeSpan.FromSeconds(2),
+    };
+
+    private static KafkaIngest Job(KafkaSourceOptions options, string lake) =>
+        new(options, new IngestOptions { MemoryBudgetMiB = 64 }, lake, TimeProvider.System, NullLogger<KafkaIngest>.Instance);
+
+    private static async Task<KafkaResult> RunAsync(KafkaSourceOptions options, string lake)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var result = await Job(options, lake).RunAsync(cts.Token);
+        Assert.True(result.StoppedIdle, "the consumer did not catch up before the test's timeout");
+        return result;
+    }
+
+    [Fact]
+    public async Task RunAsync_MixedFormsOnFourPartitions_EveryEventOnce()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 4);
+        _cluster.Produce("trail", _messages.Next(4_000));
+
+        var result = await RunAsync(Options("trail"), tmp.Path);
+
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        Assert.Equal(_messages.ControlMessages, result.Stats.Ingest.ControlMessages);
+        Assert.Equal(0, result.Stats.Ingest.RejectTotal);
+        Assert.Equal(4, result.Stats.AssignmentLog.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RunAsync_RestartAfterMoreMessages_ResumesAtCommittedOffsets()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 2);
+        _cluster.Produce("trail", _messages.Next(1_000));
+        var first = await RunAsync(Options("trail"), tmp.Path);
+        _cluster.Produce("trail", _messages.Next(500));
+
+        var second = await RunAsync(Options("trail"), tmp.Path);
+
+        Assert.Equal(1_000, first.Stats.Ingest.EventsWritten);
+        Assert.Equal(500, second.Stats.Ingest.EventsWritten);
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    [Fact]
+    public async Task RunAsync_TwoConsumersThenOneLeaves_PartitionsSplitAndNothingLost()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 4);
+        _cluster.Produce("trail", _messages.Next(2_000));
+        var optionsA = Options("trail");
+        optionsA.UntilIdle = null;
+        var optionsB = Options("trail");
+        optionsB.UntilIdle = null;
+        var a = Job(optionsA, tmp.Path);
+        var b = Job(optionsB, tmp.Path);
+        using var stopA = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var stopB = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var runA = a.RunAsync(stopA.Token);
+        var runB = b.RunAsync(stopB.Token);
+        var clock = Stopwatch.StartNew();
+        while (!(!a.Stats.Assigned.IsEmpty && !b.Stats.Assigned.IsEmpty && a.Stats.Assigned.Count + b.Stats.Assigned.Count == 4))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"partitions not split: a {a.Stats.Assigned.Count}, b {b.Stats.Assigned.Count}");
+            await Task.Delay(50);
+        }
+
+        Assert.Empty(a.Stats.Assigned.Keys.Intersect(b.Stats.Assigned.Keys));
+        _cluster.Produce("trail", _messages.Next(1_000));
+        await stopA.CancelAsync();
+        await runA;
+        while (b.Stats.Assigned.Count < 4)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "B did not take A's partitions");
+            await Task.Delay(50);
+        }
+
+        _cluster.Produce("trail", _messages.Next(500));
+        while (a.Stats.Ingest.EventsWritten + b.Stats.Ingest.EventsWritten < _messages.EventIds.Count)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(80), "not every event was written");
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(1500);
+        await stopB.CancelAsync();
+        await runB;
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    [Fact]
+    public async Task RunAsync_BrokerDownAndBack_NothingLostNoDuplicates()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 4);
+        _cluster.Produce("trail", _messages.Next(2_000));
+        var options = Options("trail");
+        options.UntilIdle = TimeSpan.FromSeconds(4);
+        var job = Job(options, tmp.Path);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var run = job.RunAsync(cts.Token);
+        while (job.Stats.Messages == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        _cluster.BrokerDown(1);
+        await Task.Delay(2000);
+        _cluster.BrokerUp(1);
+        _cluster.Produce("trail", _messages.Next(500));
+
+        var result = await run;
+        Assert.True(result.StoppedIdle);
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    [Fact]
+    public async Task RunAsync_PoisonMessages_RejectedWithReasonAndDeadLettered()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 1);
+        _cluster.CreateTopic("trail-dlq", 1);
+        var gzip = Records.Gzip(Records.CloudWatchLogs(MixedMessages.Event("ev-900000")));
+        var before = _messages.Next(50);
+        _cluster.Produce("trail", before);
+        _cluster.Produce("trail", [("bad", gzip[..(gzip.Length / 2)]), ("bad", Encoding.UTF8.GetBytes("=HYPERLINK(\"x\") not json"))]);
+        _cluster.Produce("trail", _messages.Next(50));
+        var options = Options("trail");
+        options.DeadLetterTopic = "trail-dlq";
+
+        var result = await RunAsync(options, tmp.Path);
+
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        Assert.Equal(2, result.Stats.Ingest.RejectTotal);
+        Assert.Equal(2, result.Stats.DeadLettered);
+        var rejects = string.Join('\n', Directory.GetFiles(Path.Combine(tmp.Path, "_rejects"), "*.jsonl").Select(File.ReadAllText));
+        Assert.Contains("\"reason\":\"truncated-gzip\"", rejects, StringComparison.Ordinal);
+        Assert.Contains($"\"input\":\"kafka:trail/0/{before.Count}\"", rejects, StringComparison.Ordinal);
+
+        using var dlq = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig { BootstrapServers = _cluster.Bootstrap, GroupId = "dlq-check", AutoOffsetReset = AutoOffsetReset.Earliest }).Build();
+        dlq.Assign(new TopicPartitionOffset("trail-dlq", 0, Offset.Beginning));
+        var reasons = new List<string>();
+        var clock = Stopwatch.StartNew();
+        while (reasons.Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            if (dlq.Consume(TimeSpan.FromMilliseconds(200)) is { } m)
+            {
+                reasons.Add(Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes("pipeline-reject-reason")));
+            }
+        }
+
+        Assert.Equal(["truncated-gzip", "not-json"], reasons);
+    }
+
+    [Fact]
+    public void Cli_ConsumerKilledMidBatch_RestartResumesWithoutLossOrDuplicates()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 4);
+        _cluster.Produce("trail", _messages.Next(2_000));
+        string[] Args(double untilIdle, double flushAge) =>
+        [
+            "ingest", "--source", $"kafka://{_cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", tmp.Path,
+            "--until-idle", untilIdle.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--flush-age", flushAge.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+
+        using (var victim = CliProcess.Start(Args(600, 0.5)))
+        {
+            _ = victim.StandardError.ReadToEndAsync();
+            _ = victim.StandardOutput.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!Directory.Exists(Path.Combine(tmp.Path, "tls_events")))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the victim wrote nothing");
+                Thread.Sleep(20);
+            }
+
+            // More messages arrive and sit in the victim's open batches when it dies.
+            _cluster.Produce("trail", _messages.Next(1_000));
+            Thread.Sleep(300);
+            victim.Kill();
+            victim.WaitForExit();
+        }
+
+        _cluster.Produce("trail", _messages.Next(500));
+        var resumed = CliProcess.Run(Args(3, 1));
+
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("caught up", resumed.Stderr, StringComparison.Ordinal);
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    [Theory]
+    [InlineData("kafka://b1:9092,b2:9092/cloudtrail?group=tls&security.protocol=SASL_SSL&sasl.mechanism=AWS_MSK_IAM", "b1:9092,b2:9092", "cloudtrail", "tls")]
+    [InlineData("kafka://localhost:9092/ct", "localhost:9092", "ct", "pipeline")]
+    public void FromUri_Valid_Parsed(string uri, string brokers, string topic, string group)
+    {
+        var o = KafkaSourceOptions.FromUri(uri);
+
+        Assert.Equal(brokers, o.BootstrapServers);
+        Assert.Equal(topic, o.Topic);
+        Assert.Equal(group, o.Group);
+        if (uri.Contains("SASL_SSL", StringComparison.Ordinal))
+        {
+            Assert.Equal("SASL_SSL", o.Settings["security.protocol"]);
+            Assert.Equal("AWS_MSK_IAM", o.Settings["sasl.mechanism"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("kafka://localhost:9092")]
+    [InlineData("kafka:///topic")]
+    [InlineData("kafka://h:1/t?group")]
+    public void FromUri_Invalid_ClearError(string uri) => Assert.Throws<FormatException>(() => KafkaSourceOptions.FromUri(uri));
+}
+
+internal static class AssertLake
+{
+    public static void ExactlyOnce(string lake, IReadOnlyCollection<string> expected)
+    {
+        var ids = Directory.Exists(Path.Combine(lake, "tls_events"))
+            ? LakeReader.Query($"SELECT event_id, count(*) FROM {LakeReader.Source(lake)} GROUP BY event_id")
+                .ToDictionary(r => (string)r[0]!, r => Convert.ToInt64(r[1], System.Globalization.CultureInfo.InvariantCulture))
+            : [];
+        var duplicates = ids.Where(kv => kv.Value > 1).Select(kv => kv.Key).Take(5).ToList();
+        Assert.True(duplicates.Count == 0, "duplicate rows for " + string.Join(", ", duplicates));
+        var missing = expected.Where(e => !ids.ContainsKey(e)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} events missing, e.g. " + string.Join(", ", missing.Take(5)));
+        Assert.Equal(expected.Count, ids.Count);
+    }
+}
