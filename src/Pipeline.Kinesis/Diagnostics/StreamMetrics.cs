@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Pipeline.Diagnostics;
 using Pipeline.Kinesis.Consumer;
 
 namespace Pipeline.Kinesis.Diagnostics;
@@ -10,7 +11,7 @@ namespace Pipeline.Kinesis.Diagnostics;
 /// </summary>
 public sealed class StreamMetrics : IDisposable
 {
-    public const string MeterName = "Pipeline";
+    public const string MeterName = IngestInstruments.MeterName;
     private readonly Meter _meter;
     private readonly StreamStats _stats;
     private readonly Histogram<double> _flush;
@@ -22,18 +23,9 @@ public sealed class StreamMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _meter.CreateObservableCounter("pipeline.source.records", () => stats.KinesisRecords, "{record}", "Stream records read (an aggregate or a CloudWatch Logs payload counts once)");
         _meter.CreateObservableCounter("pipeline.source.bytes", () => stats.KinesisBytes, "By", "Stream payload bytes read");
-        _meter.CreateObservableCounter("pipeline.records", () => stats.Ingest.Records, "{record}", "CloudTrail records decoded");
-        _meter.CreateObservableCounter("pipeline.events.written", () => stats.Ingest.EventsWritten, "{event}", "Rows written to Parquet");
-        _meter.CreateObservableCounter("pipeline.files.written", () => stats.Ingest.FilesWritten, "{file}", "Parquet files written");
-        _meter.CreateObservableCounter("pipeline.bytes.written", () => stats.Ingest.BytesWritten, "By", "Parquet bytes written");
-        _meter.CreateObservableCounter("pipeline.control_messages", () => stats.Ingest.ControlMessages, "{message}", "CloudWatch Logs control messages skipped");
+        IngestInstruments.Add(_meter, stats.Ingest);
         _meter.CreateObservableCounter("pipeline.checkpoints", () => stats.Checkpoints, "{checkpoint}", "Checkpoints moved");
         _meter.CreateObservableCounter("pipeline.source.throttled", () => stats.Throttled, "{call}", "GetRecords calls still throttled after retries");
-        _meter.CreateObservableCounter(
-            "pipeline.rejects",
-            () => stats.Ingest.Rejects.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("reason", r.Key))),
-            "{record}",
-            "Records rejected, by reason");
         _meter.CreateObservableGauge("pipeline.shards.held", () => stats.HeldShards.Count, "{shard}", "Shards this worker reads");
         _meter.CreateObservableGauge(
             "pipeline.kinesis.millis_behind_latest",

@@ -8,19 +8,19 @@ internal sealed class IngestReadiness(StreamIngestService service) : IHealthChec
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var ingest = service.Source.Ingest;
+        var source = service.Source;
         var data = new Dictionary<string, object>
         {
-            ["shards"] = ingest.HeldLeases,
-            ["events_written"] = ingest.Stats.Ingest.EventsWritten,
+            ["shards_or_partitions"] = source.Units,
+            ["events_written"] = source.EventsWritten,
         };
         if (!service.Running)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("ingest is not running", data: data));
         }
 
-        return Task.FromResult(ingest.Started
-            ? HealthCheckResult.Healthy($"reading {ingest.HeldLeases} shards", data)
-            : HealthCheckResult.Unhealthy("not started: listing shards or leases has not succeeded yet", data: data));
+        return Task.FromResult(source.Started
+            ? HealthCheckResult.Healthy($"reading {source.Units} shards or partitions", data)
+            : HealthCheckResult.Unhealthy("not started: no shards listed or partitions assigned yet", data: data));
     }
 }

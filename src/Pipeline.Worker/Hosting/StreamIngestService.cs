@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Pipeline.Kinesis;
 
 namespace Pipeline.Worker.Hosting;
 
@@ -9,12 +8,12 @@ namespace Pipeline.Worker.Hosting;
 /// itself (idle with <c>UntilIdle</c>) or fails, the host stops too, with exit code 1 on failure.
 /// </summary>
 internal sealed partial class StreamIngestService(
-    KinesisSource source, IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<StreamIngestService> logger) : BackgroundService
+    IWorkerSource source, IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<StreamIngestService> logger) : BackgroundService
 {
     /// <summary>False once the ingest stopped or failed (readiness).</summary>
     public bool Running { get; private set; }
 
-    public KinesisSource Source => source;
+    public IWorkerSource Source => source;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,8 +21,8 @@ internal sealed partial class StreamIngestService(
         try
         {
             await Task.Yield();
-            var result = await source.Ingest.RunAsync(stoppingToken).ConfigureAwait(false);
-            LogStopped(logger, result.Stats.Ingest.EventsWritten, result.Stats.Checkpoints, result.StoppedIdle);
+            var events = await source.RunAsync(stoppingToken).ConfigureAwait(false);
+            LogStopped(logger, options.Value.Source, events);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -37,8 +36,8 @@ internal sealed partial class StreamIngestService(
         }
     }
 
-    [LoggerMessage(3001, LogLevel.Information, "Ingest stopped: {Events} events written, {Checkpoints} checkpoints (idle stop: {Idle})")]
-    private static partial void LogStopped(ILogger logger, long events, long checkpoints, bool idle);
+    [LoggerMessage(3001, LogLevel.Information, "Ingest from {Source} stopped: {Events} events written")]
+    private static partial void LogStopped(ILogger logger, string source, long events);
 
     [LoggerMessage(3002, LogLevel.Critical, "Ingest from {Source} failed; the worker exits so that it is restarted")]
     private static partial void LogFailed(ILogger logger, string source, Exception exception);

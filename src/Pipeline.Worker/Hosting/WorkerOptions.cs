@@ -8,9 +8,9 @@ public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
-    /// <summary>The source to read: <c>kinesis</c> (section <c>Kinesis</c>).</summary>
+    /// <summary>The source to read: <c>kinesis</c> (section <c>Kinesis</c>) or <c>kafka</c> (section <c>Kafka</c>).</summary>
     [Required]
-    [RegularExpression("^(kinesis)$", ErrorMessage = "Worker:Source must be 'kinesis'")]
+    [RegularExpression("^(kinesis|kafka)$", ErrorMessage = "Worker:Source must be 'kinesis' or 'kafka'")]
     public string Source { get; set; } = "kinesis";
 
     /// <summary>The lake's root folder.</summary>

@@ -1,0 +1,43 @@
+using Pipeline.Kafka;
+using Pipeline.Kinesis;
+
+namespace Pipeline.Worker.Hosting;
+
+/// <summary>What the hosted service runs: one configured source.</summary>
+internal interface IWorkerSource
+{
+    /// <summary>Reads until stopped (flushing and checkpointing on the way out) or idle; throws when it cannot go on.</summary>
+    Task<long> RunAsync(CancellationToken stop);
+
+    /// <summary>True once the source listed its shards or got its partitions (readiness).</summary>
+    bool Started { get; }
+
+    /// <summary>Shards or partitions read now.</summary>
+    int Units { get; }
+
+    long EventsWritten { get; }
+}
+
+/// <summary>A Kinesis stream.</summary>
+internal sealed class KinesisWorkerSource(KinesisSource source) : IWorkerSource
+{
+    public bool Started => source.Ingest.Started;
+
+    public int Units => source.Ingest.HeldLeases;
+
+    public long EventsWritten => source.Ingest.Stats.Ingest.EventsWritten;
+
+    public async Task<long> RunAsync(CancellationToken stop) => (await source.Ingest.RunAsync(stop).ConfigureAwait(false)).Stats.Ingest.EventsWritten;
+}
+
+/// <summary>A Kafka topic.</summary>
+internal sealed class KafkaWorkerSource(KafkaIngest ingest) : IWorkerSource
+{
+    public bool Started => ingest.Started;
+
+    public int Units => ingest.Stats.Assigned.Count;
+
+    public long EventsWritten => ingest.Stats.Ingest.EventsWritten;
+
+    public async Task<long> RunAsync(CancellationToken stop) => (await ingest.RunAsync(stop).ConfigureAwait(false)).Stats.Ingest.EventsWritten;
+}
