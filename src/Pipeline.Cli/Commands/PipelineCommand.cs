@@ -10,5 +10,6 @@ internal static class PipelineCommand
         IngestCommand.Create(),
         ReportCommand.Create(),
         DemoCommand.Create(),
+        CompactCommand.Create(),
     };
 }
