@@ -14,7 +14,7 @@ internal static class IngestCommand
     public static readonly Option<string> Source = new("--source")
     {
         Description = "A file or directory tree (an org trail's S3 archive copy, NDJSON, EventBridge or CloudWatch Logs captures, gzip or plain), "
-            + "or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
+            + "an S3 archive s3://BUCKET/PREFIX/AWSLogs/, or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
         Required = true,
     };
     public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing).", Required = true };
@@ -31,6 +31,10 @@ internal static class IngestCommand
     public static readonly Option<double?> FlushAge = new("--flush-age") { Description = "Streams: seconds before a shard's buffered records are flushed (default 60)." };
     public static readonly Option<int?> FlushMiB = new("--flush-mib") { Description = "Streams: MiB of records that make a shard flush (default 64)." };
     public static readonly Option<double?> LeaseDuration = new("--lease-duration") { Description = "Streams: seconds without renewal after which another worker takes a lease over (default 10)." };
+    public static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// sources: endpoint of an S3-compatible server (path-style addressing)." };
+    public static readonly Option<string?> Region = new("--region") { Description = "s3:// sources: the bucket's region (default AWS_REGION, then us-east-1)." };
+    public static readonly Option<string?> Accounts = new("--accounts") { Description = "s3:// sources: only these accounts' folders (comma-separated)." };
+    public static readonly Option<string?> Regions = new("--regions") { Description = "s3:// sources: only these regions' folders (comma-separated)." };
     public static readonly Option<string?> WorkerId = new("--worker-id") { Description = "Streams: this worker's name in the lease table (default host-pid-random)." };
 
     public static Command Create()
@@ -38,7 +42,7 @@ internal static class IngestCommand
         var command = new Command("ingest", "Read CloudTrail from files into the tls_events Parquet lake; exits when the input is done.")
         {
             Source, Lake, From, To, Parallelism, MemoryBudget, Compression, Verbose,
-            Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId,
+            Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId, Endpoint, Region, Accounts, Regions,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
@@ -75,21 +79,45 @@ internal static class IngestCommand
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
-        var result = await Ingest(request, options, parse.GetValue(Verbose), ct).ConfigureAwait(false);
+        IngestResult result;
+        if (source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            Pipeline.S3.S3ArchiveLocation location;
+            try
+            {
+                location = Pipeline.S3.S3ArchiveLocation.Parse(source, List(parse.GetValue(Accounts)), List(parse.GetValue(Regions)));
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
+            using var s3 = Pipeline.S3.S3Clients.Create(parse.GetValue(Region), endpoint);
+            result = await Ingest(request, options, parse.GetValue(Verbose), ct, new Pipeline.S3.S3ArchiveStore(s3, location)).ConfigureAwait(false);
+        }
+        else
+        {
+            result = await Ingest(request, options, parse.GetValue(Verbose), ct).ConfigureAwait(false);
+        }
+
         Summary.Print(System.Console.Error, result, request.Lake);
         return 0;
     }
 
     /// <summary>Runs an ingest with progress on stderr; shared by <c>ingest</c> and <c>demo</c>.</summary>
-    public static async Task<IngestResult> Ingest(IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct)
+    public static async Task<IngestResult> Ingest(IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null)
     {
         using var loggerFactory = CliLogging.Create(verbose);
         var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>());
         using var progress = new ProgressDisplay(job.Stats, System.Console.Error, TimeProvider.System);
-        var result = await job.RunAsync(request, ct).ConfigureAwait(false);
+        var result = await job.RunAsync(request, ct, store).ConfigureAwait(false);
         progress.Finish();
         return result;
     }
+
+    private static HashSet<string>? List(string? text) =>
+        text is null ? null : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     public static void Validate(IngestOptions options)
     {

@@ -7,6 +7,7 @@ using Pipeline.Diagnostics;
 using Pipeline.Lake;
 using Pipeline.Parquet;
 using Pipeline.Projection;
+using Pipeline.Sources;
 using Pipeline.Sources.Files;
 
 namespace Pipeline.Ingest;
@@ -33,14 +34,11 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// <summary>Live counters, readable while <see cref="RunAsync"/> runs.</summary>
     public IngestStats Stats { get; } = new();
 
-    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken)
+    /// <summary>Ingests <paramref name="request"/>'s source: a local file tree, or <paramref name="store"/> when given (S3).</summary>
+    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken, IArchiveStore? store = null)
     {
         var started = time.GetTimestamp();
-        if (!File.Exists(request.Source) && !Directory.Exists(request.Source))
-        {
-            throw new IngestException($"source does not exist: {request.Source}");
-        }
-
+        store ??= new LocalArchiveStore(request.Source);
         if (request.From is { } f && request.To is { } t && f > t)
         {
             throw new IngestException($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}");
@@ -56,15 +54,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         var counts = new ScanCounts();
-        List<ArchiveInput> inputs;
-        try
-        {
-            inputs = ArchiveScanner.Scan(request.Source, request.From, request.To, counts);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IngestException($"cannot list source {request.Source}: {e.Message}", e);
-        }
+        var inputs = store.Scan(request.From, request.To, counts);
 
         var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
         var batches = ArchiveScanner.Batch(inputs, i => checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
@@ -73,7 +63,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         Stats.InputsAlreadyDone = inputs.Count - pending.Count;
         Stats.BytesTotal = pending.Sum(i => i.Size);
         Stats.BatchesTotal = batches.Count;
-        Log.IngestStarting(_log, request.Source, lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
+        Log.IngestStarting(_log, store.Describe, lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
 
         var parallelism = Math.Max(1, Math.Min(options.Parallelism, batches.Count));
         var channel = Channel.CreateBounded<ArchiveBatch>(new BoundedChannelOptions(parallelism * 2)
@@ -93,7 +83,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        var run = new RunContext(lake, checkpoint, settings, filterText, request);
+        var run = new RunContext(lake, checkpoint, settings, filterText, request, store);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -206,7 +196,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     }
 
     /// <summary>What every batch of one run shares.</summary>
-    private sealed record RunContext(LakeLayout Lake, FileCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request);
+    private sealed record RunContext(LakeLayout Lake, FileCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store);
 
     /// <summary>Reads a batch's inputs and writes its files to staging; the committer makes them durable.</summary>
     private StagedBatch WriteBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
@@ -220,10 +210,10 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 var context = new InputContext(input.Identity, input.Account);
                 try
                 {
-                    using var stream = new FileStream(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                    using var stream = run.Store.Open(input);
                     decoder.Decode(stream, context, sink);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (run.Store.ReadErrorsAreRejects && e is IOException or UnauthorizedAccessException)
                 {
                     sink.Reject(input.Identity, RecordPosition.WholeInput, RejectReason.ReadError, e.Message);
                 }

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Ingest;
 using Pipeline.Kinesis.Consumer;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Support;
 
-namespace Pipeline.Kinesis.Tests.Consumer;
+namespace Pipeline.Aws.Tests.Consumer;
 
 /// <summary>Runs a stream ingest in-process against the local servers, with test-sized timings.</summary>
 internal static class StreamHarness

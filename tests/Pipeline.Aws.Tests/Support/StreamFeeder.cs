@@ -1,6 +1,6 @@
 using Pipeline.Kinesis.Client;
 
-namespace Pipeline.Kinesis.Tests.Support;
+namespace Pipeline.Aws.Tests.Support;
 
 /// <summary>
 /// Creates streams on the local Kinesis and puts CloudTrail events in every form a stream carries: EventBridge

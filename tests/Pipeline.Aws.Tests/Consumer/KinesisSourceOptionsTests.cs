@@ -1,6 +1,6 @@
 using Pipeline.Kinesis.Consumer;
 
-namespace Pipeline.Kinesis.Tests.Consumer;
+namespace Pipeline.Aws.Tests.Consumer;
 
 public sealed class KinesisSourceOptionsTests
 {

@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Pipeline.Kinesis.Client;
 
-namespace Pipeline.Kinesis.Tests.Client;
+namespace Pipeline.Aws.Tests.Client;
 
 public sealed class SigV4Tests
 {

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Pipeline.Kinesis.Client;
 using Pipeline.Kinesis.Leases;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Support;
 
-namespace Pipeline.Kinesis.Tests.Consumer;
+namespace Pipeline.Aws.Tests.Consumer;
 
 [Collection(LocalAwsCollection.Name)]
 public sealed class LeaseTests(LocalAws aws)

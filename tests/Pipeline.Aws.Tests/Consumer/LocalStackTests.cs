@@ -1,8 +1,8 @@
 using Pipeline.Kinesis.Client;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Support;
 using Testcontainers.LocalStack;
 
-namespace Pipeline.Kinesis.Tests.Consumer;
+namespace Pipeline.Aws.Tests.Consumer;
 
 /// <summary>The stream scenarios against LocalStack's Kinesis and DynamoDB, where Docker exists.</summary>
 public sealed class LocalStackTests

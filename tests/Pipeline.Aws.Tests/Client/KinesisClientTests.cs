@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Kinesis.Client;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Support;
 
-namespace Pipeline.Kinesis.Tests.Client;
+namespace Pipeline.Aws.Tests.Client;
 
 [Collection(LocalAwsCollection.Name)]
 public sealed class KinesisClientTests(LocalAws aws)

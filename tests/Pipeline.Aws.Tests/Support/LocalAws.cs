@@ -3,22 +3,25 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 
-namespace Pipeline.Kinesis.Tests.Support;
+namespace Pipeline.Aws.Tests.Support;
 
 /// <summary>
-/// kinesalite and dynalite, started once for the test run on 127.0.0.1 with free ports, from the repo's own lock
+/// kinesalite, dynalite and s3rver, started once for the test run on 127.0.0.1 with free ports, from the repo's own lock
 /// file (<c>tools/local-aws</c>; installed with <c>npm ci</c> when missing). Static credentials are set in the
 /// environment so that in-process clients and child <c>pipeline</c> processes sign with the same default chain.
 /// </summary>
 public sealed class LocalAws : IAsyncLifetime
 {
-    public const string AccessKey = "AKIDLOCALTEST";
-    public const string SecretKey = "local-test-secret";
+    // s3rver accepts only its own key pair; kinesalite and dynalite accept any, so everything signs with it.
+    public const string AccessKey = "S3RVER";
+    public const string SecretKey = "S3RVER";
     private readonly List<Process> _servers = [];
 
     public Uri KinesisEndpoint { get; private set; } = null!;
 
     public Uri DynamoDbEndpoint { get; private set; } = null!;
+
+    public Uri S3Endpoint { get; private set; } = null!;
 
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials(AccessKey, SecretKey);
 
@@ -34,6 +37,9 @@ public sealed class LocalAws : IAsyncLifetime
         NpmInstall(tools);
         KinesisEndpoint = await StartAsync(tools, "kinesalite", "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0", "--shardLimit", "200").ConfigureAwait(false);
         DynamoDbEndpoint = await StartAsync(tools, "dynalite", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0").ConfigureAwait(false);
+        var s3Data = Path.Combine(Path.GetTempPath(), "pipeline-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(s3Data);
+        S3Endpoint = await StartAsync(tools, Path.Combine("s3rver", "bin", "s3rver.js"), "--address", "127.0.0.1", "--directory", s3Data, "--silent").ConfigureAwait(false);
     }
 
     public Task DisposeAsync()
@@ -59,13 +65,13 @@ public sealed class LocalAws : IAsyncLifetime
     /// <summary>Installs the pinned servers once (a lock file keeps parallel test projects from installing twice).</summary>
     private static void NpmInstall(string tools)
     {
-        if (File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js")) && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js")))
+        if (Installed(tools))
         {
             return;
         }
 
         using var gate = AcquireLock(Path.Combine(tools, ".install.lock"));
-        if (File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js")) && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js")))
+        if (Installed(tools))
         {
             return;
         }
@@ -79,6 +85,11 @@ public sealed class LocalAws : IAsyncLifetime
             throw new InvalidOperationException($"npm ci in {tools} failed: {err.Result}");
         }
     }
+
+    private static bool Installed(string tools) =>
+        File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js"))
+        && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js"))
+        && File.Exists(Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js"));
 
     private static FileStream AcquireLock(string path)
     {
@@ -99,7 +110,10 @@ public sealed class LocalAws : IAsyncLifetime
     {
         var port = FreePort();
         var psi = new ProcessStartInfo("node") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine("node_modules", server, "cli.js"));
+
+        // s3rver's paged listings fail on Node 17+ without the legacy OpenSSL provider.
+        psi.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
+        psi.ArgumentList.Add(Path.Combine("node_modules", server.EndsWith(".js", StringComparison.Ordinal) ? server : Path.Combine(server, "cli.js")));
         psi.ArgumentList.Add("--port");
         psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var a in args)

@@ -1,8 +1,8 @@
 using System.Net;
-using Pipeline.Kinesis.Tests.Consumer;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Consumer;
+using Pipeline.Aws.Tests.Support;
 
-namespace Pipeline.Kinesis.Tests.Worker;
+namespace Pipeline.Aws.Tests.Worker;
 
 /// <summary>The worker service reading Kinesis, as it runs in a pod: a process configured by environment variables.</summary>
 [Collection(LocalAwsCollection.Name)]

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using Pipeline.Kinesis.Client;
-using Pipeline.Kinesis.Tests.Support;
+using Pipeline.Aws.Tests.Support;
 
-namespace Pipeline.Kinesis.Tests.Consumer;
+namespace Pipeline.Aws.Tests.Consumer;
 
 [Collection(LocalAwsCollection.Name)]
 public sealed class StreamIngestTests(LocalAws aws)
