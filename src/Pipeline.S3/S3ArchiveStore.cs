@@ -178,7 +178,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         string? token = null;
         do
         {
-            var page = Retry(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token }));
+            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token }));
             folders.AddRange(page.CommonPrefixes ?? []);
             any |= (page.S3Objects?.Count ?? 0) > 0 || (page.CommonPrefixes?.Count ?? 0) > 0;
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
@@ -194,7 +194,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         string? token = null;
         do
         {
-            var page = Retry(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, ContinuationToken = token }));
+            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, ContinuationToken = token }));
             objects.AddRange(page.S3Objects ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
@@ -204,20 +204,4 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
     }
 
     private static string Name(string folder) => folder.TrimEnd('/')[(folder.TrimEnd('/').LastIndexOf('/') + 1)..];
-
-    /// <summary>The SDK retries throttling and 5xx itself; this adds a few slower rounds for long SlowDown spells.</summary>
-    private static T Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return call().GetAwaiter().GetResult();
-            }
-            catch (AmazonS3Exception e) when (attempt < 4 && (e.StatusCode == HttpStatusCode.ServiceUnavailable || (int)e.StatusCode >= 500 || e.ErrorCode == "SlowDown"))
-            {
-                Thread.Sleep(TimeSpan.FromMilliseconds(500 * attempt * attempt));
-            }
-        }
-    }
 }

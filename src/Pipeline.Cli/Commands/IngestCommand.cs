@@ -17,7 +17,8 @@ internal static class IngestCommand
             + "an S3 archive s3://BUCKET/PREFIX/AWSLogs/, or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
         Required = true,
     };
-    public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing).", Required = true };
+    public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing), or s3://BUCKET/PREFIX for a lake in S3 (file sources).", Required = true };
+    public static readonly Option<string?> Staging = new("--staging") { Description = "s3:// lakes: local folder for staging batches before upload (default: under the temp folder)." };
     public static readonly Option<string?> From = new("--from") { Description = "First UTC event date to keep (YYYY-MM-DD)." };
     public static readonly Option<string?> To = new("--to") { Description = "Last UTC event date to keep (YYYY-MM-DD)." };
     public static readonly Option<int?> Parallelism = new("--parallelism") { Description = "Batches read at once (default: cores)." };
@@ -41,7 +42,7 @@ internal static class IngestCommand
     {
         var command = new Command("ingest", "Read CloudTrail from files into the tls_events Parquet lake; exits when the input is done.")
         {
-            Source, Lake, From, To, Parallelism, MemoryBudget, Compression, Verbose,
+            Source, Lake, Staging, From, To, Parallelism, MemoryBudget, Compression, Verbose,
             Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId, Endpoint, Region, Accounts, Regions,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
@@ -79,39 +80,46 @@ internal static class IngestCommand
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
-        IngestResult result;
-        if (source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
+        var s3Source = source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+        var s3Lake = request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+        using var s3 = s3Source || s3Lake ? Pipeline.S3.S3Clients.Create(parse.GetValue(Region), endpoint) : null;
+        Pipeline.Sources.IArchiveStore? store = null;
+        Pipeline.Lake.ILakeTarget? target = null;
+        try
         {
-            Pipeline.S3.S3ArchiveLocation location;
-            try
+            if (s3Source)
             {
-                location = Pipeline.S3.S3ArchiveLocation.Parse(source, List(parse.GetValue(Accounts)), List(parse.GetValue(Regions)));
-            }
-            catch (FormatException e)
-            {
-                throw new UsageException(e.Message);
+                store = new Pipeline.S3.S3ArchiveStore(s3!, Pipeline.S3.S3ArchiveLocation.Parse(source, List(parse.GetValue(Accounts)), List(parse.GetValue(Regions))));
             }
 
-            Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
-            using var s3 = Pipeline.S3.S3Clients.Create(parse.GetValue(Region), endpoint);
-            result = await Ingest(request, options, parse.GetValue(Verbose), ct, new Pipeline.S3.S3ArchiveStore(s3, location)).ConfigureAwait(false);
+            if (s3Lake)
+            {
+                target = new Pipeline.S3.S3Lake(s3!, request.Lake, parse.GetValue(Staging));
+            }
         }
-        else
+        catch (FormatException e)
         {
-            result = await Ingest(request, options, parse.GetValue(Verbose), ct).ConfigureAwait(false);
+            throw new UsageException(e.Message);
+        }
+        catch (Amazon.S3.AmazonS3Exception e)
+        {
+            throw new IngestException($"cannot read the lake's checkpoint in {request.Lake}: {e.ErrorCode}: {e.Message}", e);
         }
 
+        var result = await Ingest(request, options, parse.GetValue(Verbose), ct, store, target).ConfigureAwait(false);
         Summary.Print(System.Console.Error, result, request.Lake);
         return 0;
     }
 
     /// <summary>Runs an ingest with progress on stderr; shared by <c>ingest</c> and <c>demo</c>.</summary>
-    public static async Task<IngestResult> Ingest(IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null)
+    public static async Task<IngestResult> Ingest(
+        IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null, Pipeline.Lake.ILakeTarget? target = null)
     {
         using var loggerFactory = CliLogging.Create(verbose);
         var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>());
         using var progress = new ProgressDisplay(job.Stats, System.Console.Error, TimeProvider.System);
-        var result = await job.RunAsync(request, ct, store).ConfigureAwait(false);
+        var result = await job.RunAsync(request, ct, store, target).ConfigureAwait(false);
         progress.Finish();
         return result;
     }

@@ -43,7 +43,7 @@ internal static class StreamCommand
             throw new UsageException("--from/--to apply to file sources; a stream is read from its checkpoints (use --start for where new shards begin)");
         }
 
-        var lake = parse.GetValue(IngestCommand.Lake)!;
+        var lake = LocalLake(parse);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
         KinesisSource kinesis;
         try
@@ -114,7 +114,7 @@ internal static class StreamCommand
             throw new UsageException(outcome.FailureMessage);
         }
 
-        var lake = parse.GetValue(IngestCommand.Lake)!;
+        var lake = LocalLake(parse);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
         var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>());
         var stats = job.Stats;
@@ -152,6 +152,14 @@ internal static class StreamCommand
         return string.Create(
             CultureInfo.InvariantCulture,
             $"{stats.HeldShards.Count} shards, {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.KinesisRecords / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
+    }
+
+    private static string LocalLake(ParseResult parse)
+    {
+        var lake = parse.GetValue(IngestCommand.Lake)!;
+        return lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
+            ? throw new UsageException("stream sources write to a local (or mounted) lake folder; s3:// lakes are for file and S3 sources in this version")
+            : lake;
     }
 
     private static TimeSpan? Seconds(double? value, string flag) => value switch

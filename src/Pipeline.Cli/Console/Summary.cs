@@ -21,7 +21,7 @@ internal static class Summary
         else
         {
             var byReason = string.Join(", ", s.Rejects.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => string.Create(inv, $"{r.Key} {r.Value:N0}")));
-            w.WriteLine(string.Create(inv, $"  rejects     {s.RejectTotal:N0}: {byReason} (details in {Path.Combine(Path.GetFullPath(lake), "_rejects")}/)"));
+            w.WriteLine(string.Create(inv, $"  rejects     {s.RejectTotal:N0}: {byReason} (details in {RejectsLocation(lake)})"));
             foreach (var sample in s.RejectSamples.Take(5))
             {
                 w.WriteLine("              e.g. " + Sanitize(sample));
@@ -34,6 +34,9 @@ internal static class Summary
             w.WriteLine(string.Create(inv, $"  recovered   {result.RecoveredBatches} batches committed by an interrupted run were finished"));
         }
     }
+
+    private static string RejectsLocation(string lake) =>
+        lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? lake.TrimEnd('/') + "/_rejects/" : Path.Combine(Path.GetFullPath(lake), "_rejects") + "/";
 
     /// <summary>Keeps hostile input from driving the terminal (escape sequences, line breaks).</summary>
     internal static string Sanitize(string text)

@@ -35,7 +35,11 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     public IngestStats Stats { get; } = new();
 
     /// <summary>Ingests <paramref name="request"/>'s source: a local file tree, or <paramref name="store"/> when given (S3).</summary>
-    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken, IArchiveStore? store = null)
+    /// <param name="request">What to ingest, and where.</param>
+    /// <param name="cancellationToken">Stops the run; committed batches stay.</param>
+    /// <param name="store">The source when it is not a local path (S3).</param>
+    /// <param name="target">The lake when it is not a local folder (S3).</param>
+    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken, IArchiveStore? store = null, ILakeTarget? target = null)
     {
         var started = time.GetTimestamp();
         store ??= new LocalArchiveStore(request.Source);
@@ -44,10 +48,11 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             throw new IngestException($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}");
         }
 
-        var lake = new LakeLayout(request.Lake);
+        var lake = target?.Local ?? new LakeLayout(request.Lake);
         using var lakeLock = LockLake(lake);
-        var checkpoint = new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
-        var (finished, discarded) = StagedBatch.Recover(lake, checkpoint);
+        IInputCheckpoint checkpoint = target?.Checkpoint ?? new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
+        var publisher = target?.Publisher;
+        var (finished, discarded) = StagedBatch.Recover(lake, checkpoint, publisher);
         if (finished + discarded > 0)
         {
             Log.StagingRecovered(_log, finished, discarded);
@@ -63,7 +68,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         Stats.InputsAlreadyDone = inputs.Count - pending.Count;
         Stats.BytesTotal = pending.Sum(i => i.Size);
         Stats.BatchesTotal = batches.Count;
-        Log.IngestStarting(_log, store.Describe, lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
+        Log.IngestStarting(_log, store.Describe, target?.Describe ?? lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
 
         var parallelism = Math.Max(1, Math.Min(options.Parallelism, batches.Count));
         var channel = Channel.CreateBounded<ArchiveBatch>(new BoundedChannelOptions(parallelism * 2)
@@ -83,7 +88,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        var run = new RunContext(lake, checkpoint, settings, filterText, request, store);
+        var run = new RunContext(lake, checkpoint, publisher, settings, filterText, request, store);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -172,7 +177,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     {
                         StagedBatch.CommitGroup(
                             [.. group.Select(g => (g.Staged, (IReadOnlyList<string>)[.. g.Batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))]))],
-                            run.Checkpoint);
+                            run.Checkpoint,
+                            run.Publisher);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -196,7 +202,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     }
 
     /// <summary>What every batch of one run shares.</summary>
-    private sealed record RunContext(LakeLayout Lake, FileCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store);
+    private sealed record RunContext(LakeLayout Lake, IInputCheckpoint Checkpoint, ILakePublisher? Publisher, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store);
 
     /// <summary>Reads a batch's inputs and writes its files to staging; the committer makes them durable.</summary>
     private StagedBatch WriteBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)

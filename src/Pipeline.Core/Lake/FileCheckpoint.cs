@@ -7,7 +7,7 @@ namespace Pipeline.Lake;
 /// The set of inputs whose rows are durable in the lake: an append-only JSON-lines file, synced after every
 /// append. A line cut short by a crash is ignored on load (its batch is then redone, rewriting the same files).
 /// </summary>
-internal sealed class FileCheckpoint
+internal sealed class FileCheckpoint : IInputCheckpoint
 {
     private readonly string _path;
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);

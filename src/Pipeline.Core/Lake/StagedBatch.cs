@@ -130,13 +130,13 @@ internal sealed class StagedBatch
     }
 
     /// <summary>Commits this batch alone. Returns once its inputs are checkpointed.</summary>
-    public void Commit(IReadOnlyList<string> inputKeys, FileCheckpoint checkpoint) => CommitGroup([(this, inputKeys)], checkpoint);
+    public void Commit(IReadOnlyList<string> inputKeys, IInputCheckpoint checkpoint) => CommitGroup([(this, inputKeys)], checkpoint);
 
     /// <summary>
     /// Commits several batches with the ordering of one: their files durable, then their manifests (each batch's
     /// commit point), then the renames into the table, then the checkpoint (one append for the group).
     /// </summary>
-    public static void CommitGroup(IReadOnlyList<(StagedBatch Batch, IReadOnlyList<string> InputKeys)> group, FileCheckpoint checkpoint)
+    public static void CommitGroup(IReadOnlyList<(StagedBatch Batch, IReadOnlyList<string> InputKeys)> group, IInputCheckpoint checkpoint, ILakePublisher? publisher = null)
     {
         if (group.Count == 0)
         {
@@ -164,7 +164,7 @@ internal sealed class StagedBatch
 
         Durable.SyncDirectory(lake.StagingDirectory);
 
-        Publish(lake, manifests, checkpoint);
+        Publish(lake, manifests, checkpoint, publisher);
         foreach (var manifest in manifests)
         {
             File.Delete(Path.Combine(lake.StagingDirectory, manifest.Batch + ManifestSuffix));
@@ -172,7 +172,7 @@ internal sealed class StagedBatch
     }
 
     /// <summary>Finishes committed batches a crash interrupted and removes uncommitted ones. Call before ingesting.</summary>
-    public static (int Finished, int Discarded) Recover(LakeLayout lake, FileCheckpoint checkpoint)
+    public static (int Finished, int Discarded) Recover(LakeLayout lake, IInputCheckpoint checkpoint, ILakePublisher? publisher = null)
     {
         if (!System.IO.Directory.Exists(lake.StagingDirectory))
         {
@@ -180,7 +180,7 @@ internal sealed class StagedBatch
         }
 
         var manifests = ReadManifests(lake.StagingDirectory);
-        Publish(lake, manifests, checkpoint);
+        Publish(lake, manifests, checkpoint, publisher);
         var discarded = 0;
         foreach (var leftover in System.IO.Directory.EnumerateFiles(lake.StagingDirectory).ToList())
         {
@@ -195,9 +195,20 @@ internal sealed class StagedBatch
         return (manifests.Count, discarded);
     }
 
-    /// <summary>Renames committed batches' files into the table, makes the renames durable, then checkpoints their inputs.</summary>
-    private static void Publish(LakeLayout lake, List<BatchManifest> manifests, FileCheckpoint checkpoint)
+    /// <summary>Renames (or uploads) committed batches' files into the table, makes that durable, then checkpoints their inputs.</summary>
+    private static void Publish(LakeLayout lake, List<BatchManifest> manifests, IInputCheckpoint checkpoint, ILakePublisher? publisher)
     {
+        if (publisher is not null)
+        {
+            var files = manifests.SelectMany(m => m.Files)
+                .Select(f => (Path.Combine(lake.StagingDirectory, f.Staged), f.Target))
+                .Where(f => File.Exists(f.Item1))
+                .ToList();
+            publisher.Publish(files);
+            checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+            return;
+        }
+
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in manifests)
         {

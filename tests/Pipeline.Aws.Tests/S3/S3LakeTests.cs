@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Pipeline.Demo;
+using Pipeline.Ingest;
+using Pipeline.S3;
+using Pipeline.Aws.Tests.Support;
+
+namespace Pipeline.Aws.Tests.S3;
+
+/// <summary>An ingest into <c>--lake s3://…</c> against s3rver, compared with the same ingest into a local folder.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3LakeTests(LocalAws aws)
+{
+    private AmazonS3Client Client() => new(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    private static async Task<Dictionary<string, string>> DownloadTableAsync(AmazonS3Client s3, string bucket, string prefix, string into)
+    {
+        var files = new Dictionary<string, string>();
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix + "tls_events/", ContinuationToken = token });
+            foreach (var o in page.S3Objects ?? [])
+            {
+                using var response = await s3.GetObjectAsync(bucket, o.Key);
+                var local = Path.Combine(into, o.Key[prefix.Length..]);
+                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+                await using (var fs = File.Create(local))
+                {
+                    await response.ResponseStream.CopyToAsync(fs);
+                }
+
+                files[o.Key[prefix.Length..]] = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(local)));
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+
+        return files;
+    }
+
+    private static Dictionary<string, string> LocalTable(string lake) =>
+        Directory.GetFiles(Path.Combine(lake, "tls_events"), "*.parquet", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(lake, f).Replace('\\', '/'), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+
+    [Fact]
+    public async Task Cli_IngestIntoS3Lake_ObjectsEqualTheLocalLakeAndRerunAddsNothing()
+    {
+        using var tmp = new TempDir();
+        var archive = tmp.Sub("archive");
+        DemoArchiveWriter.Write(archive, new DemoShape(3, 2, 150, new DateOnly(2026, 11, 22), Seed: 5, AwkwardCases: true, Format: DemoFormat.S3LogFiles));
+        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = Client();
+        await s3.PutBucketAsync(bucket);
+        string[] Args(string staging) => ["ingest", "--source", archive, "--lake", $"s3://{bucket}/org/lake", "--endpoint", aws.S3Endpoint.ToString(), "--staging", staging];
+
+        var toS3 = CliProcess.Run(Args(tmp.Sub("staging")));
+        var toDisk = CliProcess.Run("ingest", "--source", archive, "--lake", tmp.Sub("lake-disk"));
+
+        Assert.True(toS3.ExitCode == 0, toS3.Stderr);
+        Assert.True(toDisk.ExitCode == 0, toDisk.Stderr);
+        var objects = await DownloadTableAsync(s3, bucket, "org/lake/", tmp.Sub("downloaded"));
+        Assert.NotEmpty(objects);
+        Assert.Equal(LocalTable(tmp.Sub("lake-disk")), objects);
+        Assert.Equal(
+            LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("lake-disk"))}"),
+            LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("downloaded"))}"));
+        Assert.NotEmpty((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "org/lake/_checkpoints/files/" })).S3Objects);
+        Assert.Contains("s3://" + bucket + "/org/lake/_rejects/", toS3.Stderr, StringComparison.Ordinal);
+
+        // A second run on another machine (a fresh staging folder) finds every input checkpointed in the bucket.
+        var again = CliProcess.Run(Args(tmp.Sub("staging-2")));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Matches(@"files\s+0 read", again.Stderr);
+    }
+
+    [Fact]
+    public async Task Publish_LargeFilesInParts_ObjectWholeAndStagingEmptied()
+    {
+        using var tmp = new TempDir();
+        var bucket = "parts-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = Client();
+        await s3.PutBucketAsync(bucket);
+        var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging"), multipartThreshold: 1);
+        var staged = tmp.Sub("big.bin");
+        var content = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
+        await File.WriteAllBytesAsync(staged, content);
+
+        lake.Publish([(staged, "tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet")]);
+
+        using var response = await s3.GetObjectAsync(bucket, "lake/tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet");
+        using var ms = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(ms);
+        Assert.Equal(content, ms.ToArray());
+        Assert.False(File.Exists(staged));
+    }
+
+    [Fact]
+    public void Cli_StreamSourceIntoS3Lake_RefusedWithReason()
+    {
+        var run = CliProcess.Run("ingest", "--source", "kafka://127.0.0.1:1/t", "--lake", "s3://b/lake");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("s3:// lakes are for file and S3 sources", run.Stderr, StringComparison.Ordinal);
+    }
+}
