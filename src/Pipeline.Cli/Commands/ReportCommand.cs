@@ -12,7 +12,8 @@ internal static class ReportCommand
 {
     private static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder.", Required = true };
     private static readonly Option<string?> Week = new("--week") { Description = "ISO week, e.g. 2026-W47 (Monday–Sunday, UTC); default: the last complete week." };
-    private static readonly Option<string> Out = new("--out") { Description = "Folder for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
+    private static readonly Option<string> Out = new("--out") { Description = "Folder (or s3://BUCKET/PREFIX) for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
+    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// output: endpoint of an S3-compatible server." };
     private static readonly Option<int> WeeksBack = new("--weeks-back") { Description = "Earlier weeks for statuses and trends.", DefaultValueFactory = _ => 8 };
     private static readonly Option<string?> OwnersFile = new("--owners") { Description = "Account names and owners: `aws organizations list-accounts` JSON, or CSV account_id,name,owner_email,team." };
     private static readonly Option<string?> Rules = new("--rules") { Description = "Extra client rules (JSON like the built-in client-rules.json; tried first)." };
@@ -23,7 +24,7 @@ internal static class ReportCommand
     {
         var command = new Command("report", "Weekly per-account remediation reports and tickets from the lake.")
         {
-            Lake, Week, Out, WeeksBack, OwnersFile, Rules, Engine, PrintSql,
+            Lake, Week, Out, Endpoint, WeeksBack, OwnersFile, Rules, Engine, PrintSql,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
         return command;
@@ -41,6 +42,30 @@ internal static class ReportCommand
         if (!Directory.Exists(request.Lake))
         {
             throw new UsageException($"lake does not exist: {request.Lake}");
+        }
+
+        if (request.Out.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            // Written locally, then uploaded: each object is whole when it appears.
+            var destination = request.Out.TrimEnd('/');
+            var local = Path.Combine(Path.GetTempPath(), "pipeline-report-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                var org0 = Execute(request with { Out = local });
+                Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
+                using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
+                var count = Pipeline.S3.S3Upload.Directory(s3, local, destination);
+                System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {count} files to {destination}/{request.Week}/"));
+                System.Console.Out.WriteLine($"{destination}/{request.Week}/index.html");
+                return org0 is null ? 1 : 0;
+            }
+            finally
+            {
+                if (Directory.Exists(local))
+                {
+                    Directory.Delete(local, recursive: true);
+                }
+            }
         }
 
         var org = Execute(request);

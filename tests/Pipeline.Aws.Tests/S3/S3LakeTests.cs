@@ -106,3 +106,29 @@ public sealed class S3LakeTests(LocalAws aws)
         Assert.Contains("s3:// lakes are for file and S3 sources", run.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>pipeline report --out s3://…</c> (what the chart's CronJob runs) against s3rver.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3ReportTests(LocalAws aws)
+{
+    [Fact]
+    public async Task Cli_ReportToS3_WeekFolderUploaded()
+    {
+        using var tmp = new TempDir();
+        var archive = tmp.Sub("archive");
+        DemoArchiveWriter.Write(archive, new DemoShape(3, 7, 100, new DateOnly(2026, 11, 22), Seed: 9, AwkwardCases: false, Format: DemoFormat.S3LogFiles));
+        Assert.Equal(0, CliProcess.Run("ingest", "--source", archive, "--lake", tmp.Sub("lake")).ExitCode);
+        var bucket = "reports-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+
+        var run = CliProcess.Run("report", "--lake", tmp.Sub("lake"), "--week", "2026-W47", "--out", $"s3://{bucket}/weekly", "--endpoint", aws.S3Endpoint.ToString());
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal($"s3://{bucket}/weekly/2026-W47/index.html", run.Stdout.Trim());
+        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "weekly/2026-W47/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.Contains("weekly/2026-W47/index.html", keys);
+        Assert.Contains("weekly/2026-W47/tickets.json", keys);
+        Assert.Contains(keys, k => k.StartsWith("weekly/2026-W47/accounts/", StringComparison.Ordinal));
+    }
+}

