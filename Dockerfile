@@ -1,13 +1,32 @@
-# Multi-stage build of the pipeline CLI. (The worker services and their images come with the Kinesis/Kafka issues.)
+# syntax=docker/dockerfile:1
+# Multi-stage build: the SDK image builds and publishes the CLI (/app/cli/pipeline.dll) and the worker
+# (/app/worker/pipeline-worker.dll); the runtime image is ASP.NET Core's (the worker serves health and metrics),
+# running as an unprivileged user.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY . .
-RUN dotnet publish src/Pipeline.Cli -c Release -o /out
+# Project files first, so a code change does not invalidate the restore layer.
+COPY Directory.Build.props Directory.Packages.props Pipeline.sln ./
+COPY src/Pipeline.Core/Pipeline.Core.csproj src/Pipeline.Core/
+COPY src/Pipeline.Reporting/Pipeline.Reporting.csproj src/Pipeline.Reporting/
+COPY src/Pipeline.Kinesis/Pipeline.Kinesis.csproj src/Pipeline.Kinesis/
+COPY src/Pipeline.Kafka/Pipeline.Kafka.csproj src/Pipeline.Kafka/
+COPY src/Pipeline.S3/Pipeline.S3.csproj src/Pipeline.S3/
+COPY src/Pipeline.Cli/Pipeline.Cli.csproj src/Pipeline.Cli/
+COPY src/Pipeline.Worker/Pipeline.Worker.csproj src/Pipeline.Worker/
+RUN dotnet restore src/Pipeline.Cli && dotnet restore src/Pipeline.Worker
+COPY schemas/ schemas/
+COPY src/ src/
+RUN dotnet publish src/Pipeline.Cli -c Release --no-restore -o /out/cli \
+ && dotnet publish src/Pipeline.Worker -c Release --no-restore -o /out/worker
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
-RUN useradd --uid 10001 --create-home pipeline
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+RUN groupadd --gid 10001 pipeline && useradd --uid 10001 --gid 10001 --create-home pipeline \
+ && mkdir -p /data && chown 10001:10001 /data
+COPY --from=build /out /app
 USER 10001
 WORKDIR /home/pipeline
-COPY --from=build /out /app
-ENTRYPOINT ["dotnet", "/app/pipeline.dll"]
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+EXPOSE 8080
+# The CLI by default; the worker with: dotnet /app/worker/pipeline-worker.dll
+ENTRYPOINT ["dotnet", "/app/cli/pipeline.dll"]
 CMD ["--help"]

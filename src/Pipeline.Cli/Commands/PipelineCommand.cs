@@ -11,5 +11,6 @@ internal static class PipelineCommand
         ReportCommand.Create(),
         DemoCommand.Create(),
         CompactCommand.Create(),
+        FeedCommand.Create(),
     };
 }

@@ -255,3 +255,25 @@ internal sealed class FaultInjector() : DelegatingHandler(new SocketsHttpHandler
         return response;
     }
 }
+
+/// <summary><c>pipeline feed</c> (the laptop stack's feeder) into kinesalite, read back by <c>pipeline ingest</c>.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class FeedTests(LocalAws aws)
+{
+    [Fact]
+    public void Cli_FeedThenIngest_EveryFedEventInTheLake()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("feed");
+        var source = $"kinesis://{name}?endpoint={aws.KinesisEndpoint}";
+
+        var feed = CliProcess.Run("feed", "--to", source, "--accounts", "3", "--days", "2", "--per-day", "50");
+        var ingest = CliProcess.Run("ingest", "--source", source, "--lake", tmp.Path, "--until-idle", "2");
+
+        Assert.True(feed.ExitCode == 0, feed.Stderr);
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        var fed = long.Parse(System.Text.RegularExpressions.Regex.Match(feed.Stderr, @"Fed ([\d,]+) events").Groups[1].Value.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(fed >= 300);
+        Assert.Equal(fed, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Path)}"));
+    }
+}
