@@ -12,5 +12,6 @@ internal static class PipelineCommand
         DemoCommand.Create(),
         CompactCommand.Create(),
         FeedCommand.Create(),
+        SchemaCommand.Create(),
     };
 }

@@ -93,6 +93,34 @@ public sealed class ReportJobTests
         }
     }
 
+    // The schema has an $id, which JsonSchema.Net registers once per process.
+    private static readonly Lazy<Json.Schema.JsonSchema> TicketSchema = new(() => Json.Schema.JsonSchema.FromFile(Path.Combine(Paths.RepoRoot, "schemas", "ticket.schema.json")));
+
+    [Theory]
+    [InlineData(OwnersCsv)]
+    [InlineData(null)]
+    public async Task Run_TicketsJson_ValidAgainstTheTicketSchema(string? owners)
+    {
+        var (dir, _, outDir) = await Report(owners);
+        using var _ = dir;
+        var schema = TicketSchema.Value;
+
+        using var tickets = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "tickets.json")));
+        var result = schema.Evaluate(tickets.RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+
+        Assert.True(result.IsValid, string.Join("; ", (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join(", ", d.Errors!.Values)}")));
+        Assert.NotEmpty(tickets.RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public void TicketSchema_TicketMissingAField_Invalid()
+    {
+        var schema = TicketSchema.Value;
+        using var bad = JsonDocument.Parse("[{\"key\":\"TLS-111111111111\",\"account_id\":\"111111111111\"}]");
+
+        Assert.False(schema.Evaluate(bad.RootElement).IsValid);
+    }
+
     [Fact]
     public async Task Run_HostileStrings_AreInertInEveryOutput()
     {
