@@ -119,6 +119,7 @@ internal static class IngestCommand
         using var loggerFactory = CliLogging.Create(verbose);
         var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>());
         using var progress = new ProgressDisplay(job.Stats, System.Console.Error, TimeProvider.System);
+        using var metrics = CliMetrics.Start(job.Stats);
         var result = await job.RunAsync(request, ct, store, target).ConfigureAwait(false);
         progress.Finish();
         return result;

@@ -59,6 +59,7 @@ internal static class StreamCommand
         {
             var stats = kinesis.Ingest.Stats;
             using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
+            using var metrics = CliMetrics.Start(stats.Ingest);
             StreamResult result;
             try
             {
@@ -121,6 +122,7 @@ internal static class StreamCommand
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,
             $"{stats.Assigned.Count} partitions, {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} messages/s"));
+        using var metrics = CliMetrics.Start(stats.Ingest);
         Pipeline.Kafka.KafkaResult result;
         try
         {
