@@ -13,17 +13,25 @@ public sealed class ChartTests
 
     private static string Helm(params string[] args)
     {
+        var (code, stdout, stderr) = TryHelm(args);
+        Assert.True(code == 0, $"helm {string.Join(' ', args)} failed: {stderr}{stdout}");
+        return stdout;
+    }
+
+    private static (int Code, string Stdout, string Stderr) TryHelm(params string[] args)
+    {
         var tools = Path.Combine(Paths.RepoRoot, "tools", "helm");
         var helm = Path.Combine(tools, "node_modules", ".bin", "helm");
         if (!File.Exists(helm))
         {
-            Run("npm", tools, "ci", "--no-audit", "--no-fund", "--loglevel=error");
+            var npm = Run("npm", tools, "ci", "--no-audit", "--no-fund", "--loglevel=error");
+            Assert.True(npm.Code == 0, "npm ci in tools/helm failed: " + npm.Stderr);
         }
 
         return Run(helm, Paths.RepoRoot, args);
     }
 
-    private static string Run(string file, string cwd, params string[] args)
+    private static (int Code, string Stdout, string Stderr) Run(string file, string cwd, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)
@@ -35,8 +43,7 @@ public sealed class ChartTests
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), $"{file} did not finish");
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {stderr.Result}{stdout.Result}");
-        return stdout.Result;
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
     [Theory]
@@ -90,17 +97,9 @@ public sealed class ChartTests
     [Fact]
     public void Template_ValuesBreakingTheSchema_Refused()
     {
-        var psi = new ProcessStartInfo(Path.Combine(Paths.RepoRoot, "tools", "helm", "node_modules", ".bin", "helm")) { RedirectStandardError = true, RedirectStandardOutput = true };
-        _ = Helm("version");
-        foreach (var a in new[] { "template", "t", Chart, "--set", "kinesis.start=Yesterday" })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var (code, _, stderr) = TryHelm("template", "t", Chart, "--set", "kinesis.start=Yesterday");
 
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.NotEqual(0, p.ExitCode);
+        Assert.NotEqual(0, code);
         Assert.Contains("kinesis.start", stderr, StringComparison.Ordinal);
     }
 }
