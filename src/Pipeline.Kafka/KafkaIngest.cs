@@ -62,7 +62,8 @@ public sealed class KafkaIngestException(string message, Exception? inner = null
 /// recovered against its committed offset, so a consumer killed at any moment is finished by the partition's next
 /// owner without loss or a second copy. A lost partition's buffers are dropped (its next owner re-reads them).
 /// </summary>
-public sealed partial class KafkaIngest(KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null)
+public sealed partial class KafkaIngest(
+    KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null, IRemoteLake? remote = null)
 {
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
     private readonly LakeLayout _lake = new(lakeRoot);
@@ -267,15 +268,17 @@ public sealed partial class KafkaIngest(KafkaSourceOptions options, IngestOption
     {
         var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
         var staging = PartitionStaging(tp);
-        var (finished, discarded) = PartitionWriter.Recover(
-            _lake, staging, Path.Combine(staging, _member), last => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value);
+        bool Committed(string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
+        var budget = Math.Max(4L * 1024 * 1024, (long)ingest.MemoryBudgetMiB * 1024 * 1024 / Math.Max(1, _partitions.Count + 1));
+        var writer = new PartitionWriter(
+            _lake, Path.Combine(staging, _member), $"kafka-{PartitionWriter.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, budget, Stats.Ingest, time, remote, _member);
+        var (finished, discarded) = writer.Recover(staging, Committed);
         if (finished + discarded > 0)
         {
             LogRecovered(_log, tp.ToString(), finished, discarded);
         }
 
-        var budget = Math.Max(4L * 1024 * 1024, (long)ingest.MemoryBudgetMiB * 1024 * 1024 / Math.Max(1, _partitions.Count + 1));
-        _partitions[tp] = new PartitionWriter(_lake, Path.Combine(staging, _member), $"kafka-{PartitionWriter.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, budget, Stats.Ingest, time);
+        _partitions[tp] = writer;
         Stats.Assigned[tp.ToString()] = 0;
         Stats.AssignmentLog.Enqueue(tp.ToString());
         Started = true;
@@ -340,7 +343,7 @@ public sealed partial class KafkaIngest(KafkaSourceOptions options, IngestOption
             {
                 // The offset could not move: nothing of the batch becomes visible, and reading resumes at the
                 // committed offset (here or at the partition's next owner).
-                PartitionWriter.Discard(batch);
+                writer.Discard(batch);
                 LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
                 var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
                 consumer.Seek(new TopicPartitionOffset(tp, committed == Offset.Unset ? Offset.Beginning : committed));

@@ -22,7 +22,7 @@ public sealed class KinesisSource : IDisposable
 
     public KinesisSource(
         KinesisSourceOptions options, IngestOptions ingest, string lake, TimeProvider time, ILoggerFactory loggers,
-        AWSCredentials? credentials = null, HttpMessageHandler? kinesisHandler = null)
+        AWSCredentials? credentials = null, HttpMessageHandler? kinesisHandler = null, Pipeline.Sources.Streams.IRemoteLake? remote = null)
     {
         var outcome = new KinesisSourceOptionsValidator().Validate(null, options);
         if (outcome.Failed)
@@ -68,7 +68,7 @@ public sealed class KinesisSource : IDisposable
         }
 
         WorkerId = owner;
-        Ingest = new StreamIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<StreamIngest>());
+        Ingest = new StreamIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<StreamIngest>(), remote);
         _owned.Add(Ingest);
     }
 

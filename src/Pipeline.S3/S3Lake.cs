@@ -6,6 +6,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Lake;
+using Pipeline.Sources.Streams;
 
 namespace Pipeline.S3;
 
@@ -17,7 +18,7 @@ namespace Pipeline.S3;
 /// the bucket too, one object per committed batch under <c>_checkpoints/files/</c>, written only after the batch's
 /// uploads completed, so another machine can resume the run.
 /// </summary>
-public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher
+public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRemoteLake
 {
     private const long PartSize = 16L * 1024 * 1024;
     private readonly long _multipartThreshold;
@@ -75,6 +76,84 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher
 
     public void Publish(IReadOnlyList<(string StagedPath, string Target)> files)
     {
+        UploadFiles(files);
+        foreach (var file in files)
+        {
+            File.Delete(file.StagedPath);
+        }
+    }
+
+    /// <summary>Stream sources: the intent (keys and last position) first, then the objects.</summary>
+    public void Upload(string partition, string batchId, string lastPosition, IReadOnlyList<(string StagedPath, string Target)> files)
+    {
+        var intent = JsonSerializer.SerializeToUtf8Bytes(new UploadIntent(lastPosition, [.. files.Select(f => f.Target)]));
+        S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = IntentKey(partition, batchId), InputStream = new MemoryStream(intent), UseChunkEncoding = false }));
+        UploadFiles(files);
+    }
+
+    public void Commit(string partition, string batchId) =>
+        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(partition, batchId)));
+
+    public void Abort(string partition, string batchId)
+    {
+        if (ReadIntent(IntentKey(partition, batchId)) is { } intent)
+        {
+            DeleteTargets(intent.Targets);
+        }
+
+        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(partition, batchId)));
+    }
+
+    public (int Kept, int Deleted) Recover(string partition, Func<string, bool> committed)
+    {
+        int kept = 0, deleted = 0;
+        var page = S3Retry.Run(() => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = $"{_prefix}_staging/{partition}/" }));
+        foreach (var o in page.S3Objects ?? [])
+        {
+            if (ReadIntent(o.Key) is { } intent)
+            {
+                if (committed(intent.Last))
+                {
+                    kept++;
+                }
+                else
+                {
+                    DeleteTargets(intent.Targets);
+                    deleted++;
+                }
+            }
+
+            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, o.Key));
+        }
+
+        return (kept, deleted);
+    }
+
+    private string IntentKey(string partition, string batchId) => $"{_prefix}_staging/{partition}/{batchId}.json";
+
+    private UploadIntent? ReadIntent(string key)
+    {
+        try
+        {
+            using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, key));
+            return JsonSerializer.Deserialize<UploadIntent>(response.ResponseStream);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private void DeleteTargets(IEnumerable<string> targets)
+    {
+        foreach (var target in targets)
+        {
+            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, _prefix + target));
+        }
+    }
+
+    private void UploadFiles(IReadOnlyList<(string StagedPath, string Target)> files)
+    {
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, file =>
         {
             var key = _prefix + file.Target;
@@ -87,12 +166,10 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher
                 UploadMultipart(file.StagedPath, key);
             }
         });
-
-        foreach (var file in files)
-        {
-            File.Delete(file.StagedPath);
-        }
     }
+
+    /// <summary>What a stream batch is about to upload: its objects and the last position it covers.</summary>
+    private sealed record UploadIntent(string Last, List<string> Targets);
 
     /// <summary>A multipart upload, completed only when every part is in; aborted on failure so nothing is left.</summary>
     private void UploadMultipart(string path, string key)

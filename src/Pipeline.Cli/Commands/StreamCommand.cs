@@ -43,12 +43,19 @@ internal static class StreamCommand
             throw new UsageException("--from/--to apply to file sources; a stream is read from its checkpoints (use --start for where new shards begin)");
         }
 
-        var lake = LocalLake(parse);
+        if (parse.GetValue(IngestCommand.Lake)!.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && options.LeaseTable is null)
+        {
+            throw new UsageException("a kinesis:// source into an s3:// lake needs --lease-table: the checkpoints must outlive this machine, as the lake does");
+        }
+
+        using var remote = RemoteLake(parse);
+
+        var lake = remote?.Lake.Local.Root ?? parse.GetValue(IngestCommand.Lake)!;
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
         KinesisSource kinesis;
         try
         {
-            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory);
+            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory, remote: remote?.Lake);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -115,9 +122,10 @@ internal static class StreamCommand
             throw new UsageException(outcome.FailureMessage);
         }
 
-        var lake = LocalLake(parse);
+        using var remote = RemoteLake(parse);
+        var lake = remote?.Lake.Local.Root ?? parse.GetValue(IngestCommand.Lake)!;
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
-        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>());
+        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>(), remote?.Lake);
         var stats = job.Stats;
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,
@@ -156,12 +164,34 @@ internal static class StreamCommand
             $"{stats.HeldShards.Count} shards, {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.KinesisRecords / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
     }
 
-    private static string LocalLake(ParseResult parse)
+    /// <summary>The S3 lake and its client when <c>--lake</c> is an s3:// location, else null.</summary>
+    private static S3LakeHandle? RemoteLake(ParseResult parse)
     {
         var lake = parse.GetValue(IngestCommand.Lake)!;
-        return lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
-            ? throw new UsageException("stream sources write to a local (or mounted) lake folder; s3:// lakes are for file and S3 sources in this version")
-            : lake;
+        if (!lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        Uri? endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
+        var s3 = Pipeline.S3.S3Clients.Create(parse.GetValue(IngestCommand.Region), endpoint);
+        try
+        {
+            return new S3LakeHandle(s3, new Pipeline.S3.S3Lake(s3, lake, parse.GetValue(IngestCommand.Staging)));
+        }
+        catch (FormatException e)
+        {
+            s3.Dispose();
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>An S3 lake with the client it uses.</summary>
+    private sealed class S3LakeHandle(Amazon.S3.AmazonS3Client client, Pipeline.S3.S3Lake lake) : IDisposable
+    {
+        public Pipeline.S3.S3Lake Lake { get; } = lake;
+
+        public void Dispose() => client.Dispose();
     }
 
     private static TimeSpan? Seconds(double? value, string flag) => value switch

@@ -67,6 +67,10 @@ internal sealed class StagedBatch
         Durable.SyncDirectory(_staging);
     }
 
+    /// <summary>The prepared files: where each is staged and its lake-relative target.</summary>
+    public IReadOnlyList<(string StagedPath, string Target)> PreparedFiles() =>
+        [.. _files.Select(f => (Path.Combine(_staging, f.Staged), f.Target))];
+
     /// <summary>Second half: renames the prepared files into the table, makes that durable, drops the manifest.</summary>
     public void PublishPrepared()
     {

@@ -37,7 +37,8 @@ internal sealed record StreamContext(
     LakeLayout Lake,
     StreamStats Stats,
     TimeProvider Time,
-    ILogger Log)
+    ILogger Log,
+    IRemoteLake? Remote = null)
 {
     /// <summary>Staging of one shard; each owner stages in its own folder so a stale owner never touches a new one's files.</summary>
     public string ShardStaging(string shardId) =>
@@ -54,7 +55,6 @@ internal sealed record StreamContext(
 internal sealed class ShardConsumer(StreamContext context, ShardLease lease, long budgetBytes)
 {
     private readonly string _shardId = lease.ShardId;
-    private readonly string _staging = Path.Combine(context.ShardStaging(lease.ShardId), PartitionWriter.SafeName(context.Owner));
     private readonly PartitionWriter _writer = new(
         context.Lake,
         Path.Combine(context.ShardStaging(lease.ShardId), PartitionWriter.SafeName(context.Owner)),
@@ -62,7 +62,9 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         context.Ingest,
         budgetBytes,
         context.Stats.Ingest,
-        context.Time);
+        context.Time,
+        context.Remote,
+        context.Owner);
     private string? _checkpoint = lease.Checkpoint;
     private string? _lastRead;
 
@@ -221,7 +223,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         var started = context.Time.GetTimestamp();
         if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastPosition, ended, abort).ConfigureAwait(false))
         {
-            PartitionWriter.Discard(batch);
+            _writer.Discard(batch);
             throw new LeaseLostException(_shardId);
         }
 
@@ -236,8 +238,8 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
     /// <summary>Publishes batches whose checkpoint moved before a crash and drops the rest, for every owner's staging of this shard.</summary>
     private void Recover()
     {
-        var (finished, discarded) = PartitionWriter.Recover(
-            context.Lake, context.ShardStaging(_shardId), _staging, last => _checkpoint is not null && SequenceNumbers.Compare(last, _checkpoint) <= 0);
+        bool Committed(string last) => _checkpoint is not null && SequenceNumbers.Compare(last, _checkpoint) <= 0;
+        var (finished, discarded) = _writer.Recover(context.ShardStaging(_shardId), Committed);
         if (finished + discarded > 0)
         {
             Log.StagingRecovered(context.Log, _shardId, finished, discarded);

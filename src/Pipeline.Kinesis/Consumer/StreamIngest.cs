@@ -4,6 +4,7 @@ using Pipeline.Ingest;
 using Pipeline.Kinesis.Client;
 using Pipeline.Kinesis.Leases;
 using Pipeline.Lake;
+using Pipeline.Sources.Streams;
 
 namespace Pipeline.Kinesis.Consumer;
 
@@ -28,9 +29,10 @@ public sealed class StreamIngest : IDisposable
     private int _readable = 1;
 
     public StreamIngest(
-        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, string lakeRoot, TimeProvider time, ILogger<StreamIngest>? logger = null)
+        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, string lakeRoot, TimeProvider time, ILogger<StreamIngest>? logger = null,
+        IRemoteLake? remote = null)
     {
-        _context = new StreamContext(client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance);
+        _context = new StreamContext(client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance, remote);
         _budget = (long)ingest.MemoryBudgetMiB * 1024 * 1024;
     }
 

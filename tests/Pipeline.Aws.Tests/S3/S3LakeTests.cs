@@ -96,15 +96,6 @@ public sealed class S3LakeTests(LocalAws aws)
         Assert.Equal(content, ms.ToArray());
         Assert.False(File.Exists(staged));
     }
-
-    [Fact]
-    public void Cli_StreamSourceIntoS3Lake_RefusedWithReason()
-    {
-        var run = CliProcess.Run("ingest", "--source", "kafka://127.0.0.1:1/t", "--lake", "s3://b/lake");
-
-        Assert.Equal(1, run.ExitCode);
-        Assert.Contains("s3:// lakes are for file and S3 sources", run.Stderr, StringComparison.Ordinal);
-    }
 }
 
 /// <summary><c>pipeline report --out s3://…</c> (what the chart's CronJob runs) against s3rver.</summary>
@@ -130,5 +121,100 @@ public sealed class S3ReportTests(LocalAws aws)
         Assert.Contains("weekly/2026-W47/index.html", keys);
         Assert.Contains("weekly/2026-W47/tickets.json", keys);
         Assert.Contains(keys, k => k.StartsWith("weekly/2026-W47/accounts/", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>A Kinesis stream into an S3 lake: objects complete before the checkpoint moves, leftovers resolved.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3StreamLakeTests(LocalAws aws)
+{
+    [Fact]
+    public async Task Cli_KinesisIntoS3Lake_EveryEventOnceAndAnUncommittedUploadRemoved()
+    {
+        using var tmp = new TempDir();
+        var name = Pipeline.Aws.Tests.Consumer.StreamHarness.UniqueName("tos3");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
+        using var kinesis = client;
+        await feeder.PutMixedAsync(2_000);
+        var bucket = "slake-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+
+        // What a worker that died between uploading a batch and moving its checkpoint leaves: an intent and its object.
+        const string orphan = "tls_events/event_date=2026-11-20/account_id=111111111111/part-orphan-0000.parquet";
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "lake/" + orphan, ContentBody = "uncommitted", UseChunkEncoding = false });
+        await s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = $"lake/_staging/kinesis-{name}-shardId-000000000000/orphan.json",
+            ContentBody = $"{{\"Last\":\"{new string('9', 56)}\",\"Targets\":[\"{orphan}\"]}}",
+            UseChunkEncoding = false,
+        });
+
+        var run = CliProcess.Run(
+            "ingest", "--source", $"kinesis://{name}?endpoint={aws.KinesisEndpoint}", "--lake", $"s3://{bucket}/lake", "--endpoint", aws.S3Endpoint.ToString(),
+            "--staging", tmp.Sub("staging"), "--lease-table", "leases-" + name, "--dynamodb-endpoint", aws.DynamoDbEndpoint.ToString(), "--until-idle", "2");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.DoesNotContain("lake/" + orphan, keys);
+        Assert.DoesNotContain(keys, k => k.StartsWith("lake/_staging/", StringComparison.Ordinal));
+        var local = tmp.Sub("downloaded");
+        foreach (var key in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
+        {
+            using var response = await s3.GetObjectAsync(bucket, key);
+            var path = Path.Combine(local, key["lake/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var fs = File.Create(path);
+            await response.ResponseStream.CopyToAsync(fs);
+        }
+
+        Pipeline.Aws.Tests.Consumer.StreamHarness.AssertExactlyOnce(local, feeder.EventIds);
+    }
+
+    [Fact]
+    public void Cli_KinesisIntoS3LakeWithoutLeaseTable_RefusedWithReason()
+    {
+        var run = CliProcess.Run("ingest", "--source", "kinesis://s?endpoint=http://127.0.0.1:9", "--lake", "s3://bucket/lake", "--endpoint", aws.S3Endpoint.ToString());
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("needs --lease-table", run.Stderr, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A Kafka topic (librdkafka's mock cluster) into an S3 lake (s3rver).</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3KafkaLakeTests(LocalAws aws)
+{
+    [Fact]
+    public async Task Cli_KafkaIntoS3Lake_EveryEventOnceNoIntentsLeft()
+    {
+        using var tmp = new TempDir();
+        using var cluster = new Pipeline.Kafka.Tests.Support.MockCluster();
+        var messages = new MixedMessages();
+        cluster.CreateTopic("trail", 2);
+        cluster.Produce("trail", messages.Next(1_500));
+        var bucket = "klake-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+
+        var run = CliProcess.Run(
+            "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
+            "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"), "--until-idle", "2", "--flush-age", "1");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.DoesNotContain(keys, k => k.StartsWith("lake/_staging/", StringComparison.Ordinal));
+        var local = tmp.Sub("downloaded");
+        foreach (var key in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
+        {
+            using var response = await s3.GetObjectAsync(bucket, key);
+            var path = Path.Combine(local, key["lake/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var fs = File.Create(path);
+            await response.ResponseStream.CopyToAsync(fs);
+        }
+
+        Pipeline.Aws.Tests.Consumer.StreamHarness.AssertExactlyOnce(local, messages.EventIds);
     }
 }

@@ -24,7 +24,10 @@ internal sealed class PartitionWriter
     private readonly TimeProvider _time;
     private readonly RecordDecoder _decoder;
     private readonly PartitionBuffers _buffers;
+    private readonly IRemoteLake? _remote;
+    private readonly string? _remotePartition;
     private OpenBatch? _batch;
+    private readonly string? _owner;
 
     /// <param name="lake">The lake.</param>
     /// <param name="staging">This owner's staging folder for the partition.</param>
@@ -33,8 +36,15 @@ internal sealed class PartitionWriter
     /// <param name="budgetBytes">This partition's share of the memory budget.</param>
     /// <param name="stats">Counters shared by the run.</param>
     /// <param name="time">Clock for batch ages.</param>
-    public PartitionWriter(LakeLayout lake, string staging, string batchPrefix, IngestOptions options, long budgetBytes, IngestStats stats, TimeProvider time)
+    /// <param name="remote">An object-store lake the batches are uploaded to (then <paramref name="lake"/> only stages), or null.</param>
+    /// <param name="owner">With <paramref name="remote"/>: this reader's name, part of the object keys so that a stale owner's cleanup never touches a new owner's objects.</param>
+    public PartitionWriter(
+        LakeLayout lake, string staging, string batchPrefix, IngestOptions options, long budgetBytes, IngestStats stats, TimeProvider time,
+        IRemoteLake? remote = null, string? owner = null)
     {
+        _remote = remote;
+        _remotePartition = remote is null ? null : batchPrefix;
+        _owner = remote is null ? null : SafeName(owner ?? "owner");
         _lake = lake;
         _staging = staging;
         _batchPrefix = batchPrefix;
@@ -85,18 +95,37 @@ internal sealed class PartitionWriter
         batch.Sink.Complete();
         batch.Sink.Dispose();
         batch.Staged.Prepare([batch.LastPosition!]);
+        if (_remote is not null)
+        {
+            // An object store is the lake: the objects must be complete before the checkpoint moves.
+            _remote.Upload(_remotePartition!, batch.Staged.BatchId, batch.LastPosition!, batch.Staged.PreparedFiles());
+        }
+
         return new PreparedBatch(batch.Staged, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
     }
 
-    /// <summary>Renames a prepared batch's files into the table (its checkpoint moved).</summary>
+    /// <summary>Makes a prepared batch part of the table (its checkpoint moved): a rename, or dropping the upload's intent.</summary>
     public void Publish(PreparedBatch batch)
     {
-        batch.Staged.PublishPrepared();
+        if (_remote is not null)
+        {
+            _remote.Commit(_remotePartition!, batch.Staged.BatchId);
+            batch.Staged.Discard();
+        }
+        else
+        {
+            batch.Staged.PublishPrepared();
+        }
+
         _stats.BatchDone();
     }
 
     /// <summary>Drops a prepared batch (its checkpoint could not move: the partition belongs to another owner now).</summary>
-    public static void Discard(PreparedBatch batch) => batch.Staged.Discard();
+    public void Discard(PreparedBatch batch)
+    {
+        _remote?.Abort(_remotePartition!, batch.Staged.BatchId);
+        batch.Staged.Discard();
+    }
 
     /// <summary>Drops the open batch and its buffered rows (stop without commit, partition lost).</summary>
     public void Abandon()
@@ -112,25 +141,34 @@ internal sealed class PartitionWriter
 
     /// <summary>
     /// Before reading a partition: publishes prepared batches of any earlier owner whose last position the
-    /// checkpoint covers (<paramref name="committed"/>), and deletes everything else in the partition's staging.
+    /// checkpoint covers (<paramref name="committed"/>), deletes everything else in the partition's staging, and
+    /// with a remote lake resolves the partition's leftover uploads the same way.
     /// </summary>
-    public static (int Finished, int Discarded) Recover(LakeLayout lake, string partitionStaging, string keepOwnerDirectory, Func<string, bool> committed)
+    /// <param name="partitionStaging">The partition's staging folder (each owner's staging is a folder in it).</param>
+    /// <param name="committed">Whether the checkpoint covers a batch ending at the given position.</param>
+    public (int Finished, int Discarded) Recover(string partitionStaging, Func<string, bool> committed)
     {
-        if (!Directory.Exists(partitionStaging))
+        int finished = 0, discarded = 0;
+        if (Directory.Exists(partitionStaging))
         {
-            return (0, 0);
+            foreach (var ownerDir in Directory.EnumerateDirectories(partitionStaging))
+            {
+                // With a remote lake the objects were complete before the checkpoint moved: local copies are only dropped.
+                var (f, d) = StagedBatch.RecoverPrepared(_lake, ownerDir, m => _remote is null && m.Inputs.Count == 1 && committed(m.Inputs[0]));
+                finished += f;
+                discarded += d;
+                if (!string.Equals(Path.GetFullPath(ownerDir), Path.GetFullPath(_staging), StringComparison.Ordinal))
+                {
+                    Directory.Delete(ownerDir, recursive: true);
+                }
+            }
         }
 
-        int finished = 0, discarded = 0;
-        foreach (var ownerDir in Directory.EnumerateDirectories(partitionStaging))
+        if (_remote is not null)
         {
-            var (f, d) = StagedBatch.RecoverPrepared(lake, ownerDir, m => m.Inputs.Count == 1 && committed(m.Inputs[0]));
-            finished += f;
-            discarded += d;
-            if (!string.Equals(Path.GetFullPath(ownerDir), Path.GetFullPath(keepOwnerDirectory), StringComparison.Ordinal))
-            {
-                Directory.Delete(ownerDir, recursive: true);
-            }
+            var (kept, deleted) = _remote.Recover(_remotePartition!, committed);
+            finished += kept;
+            discarded += deleted;
         }
 
         return (finished, discarded);
@@ -148,7 +186,8 @@ internal sealed class PartitionWriter
 
     private OpenBatch Open(string firstPosition)
     {
-        var staged = new StagedBatch(_lake, $"{_batchPrefix}-{firstPosition}", _staging);
+        var id = _owner is null ? $"{_batchPrefix}-{firstPosition}" : $"{_batchPrefix}-{firstPosition}-{_owner}";
+        var staged = new StagedBatch(_lake, id, _staging);
         var sink = new BatchSink(staged, _buffers, _stats, _parquet, null, null);
         return new OpenBatch(staged, sink, _time.GetTimestamp());
     }
