@@ -13,12 +13,13 @@ internal static class CompactCommand
     private static readonly Option<string> Date = new("--date") { Description = "The UTC event date to compact (YYYY-MM-DD).", Required = true };
     private static readonly Option<int?> TargetMiB = new("--target-mib") { Description = "Target file size in MiB (default 128): a partition gets one file per this much data, at least one." };
     private static readonly Option<ParquetCodec?> Compression = new("--compression") { Description = "snappy (default), zstd or none." };
+    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// lakes: endpoint of an S3-compatible server." };
 
     public static Command Create()
     {
         var command = new Command("compact", "Rewrite one day's partitions into few large files, dropping duplicate event IDs; safe while ingest runs.")
         {
-            Lake, Date, TargetMiB, Compression,
+            Lake, Date, TargetMiB, Compression, Endpoint,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
         return command;
@@ -34,12 +35,23 @@ internal static class CompactCommand
             throw new UsageException("--target-mib must be between 1 and 65536");
         }
 
-        if (!Directory.Exists(Path.Combine(lake, "tls_events")))
+        var settings = new ParquetSettings(parse.GetValue(Compression) ?? ParquetCodec.Snappy);
+        CompactionResult result;
+        if (lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
+            using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
+            result = Pipeline.S3.S3Compaction.Compact(s3, lake, date, settings, (long)target * 1024 * 1024, IngestOptions.DefaultMaxRowsPerFile * 5);
+        }
+        else if (!Directory.Exists(Path.Combine(lake, "tls_events")))
         {
             throw new UsageException($"no lake at {lake} (no tls_events/ folder)");
         }
+        else
+        {
+            result = LakeCompaction.Compact(lake, date, settings, (long)target * 1024 * 1024, IngestOptions.DefaultMaxRowsPerFile * 5);
+        }
 
-        var result = LakeCompaction.Compact(lake, date, new ParquetSettings(parse.GetValue(Compression) ?? ParquetCodec.Snappy), (long)target * 1024 * 1024, IngestOptions.DefaultMaxRowsPerFile * 5);
         var inv = CultureInfo.InvariantCulture;
         System.Console.Error.WriteLine(string.Create(inv, $"Compacted {date:yyyy-MM-dd}: {result.Partitions} partitions ({result.PartitionsRewritten} rewritten), {result.FilesBefore} files -> {result.FilesAfter}, {result.RowsBefore:N0} rows -> {result.RowsAfter:N0} ({result.DuplicatesDropped:N0} duplicate event IDs dropped)"));
         return 0;

@@ -218,3 +218,48 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         Pipeline.Aws.Tests.Consumer.StreamHarness.AssertExactlyOnce(local, messages.EventIds);
     }
 }
+
+/// <summary><c>pipeline compact</c> on an S3 lake (s3rver).</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3CompactionTests(LocalAws aws)
+{
+    [Fact]
+    public async Task Cli_CompactS3Lake_OneObjectPerPartitionEveryEventOnce()
+    {
+        using var tmp = new TempDir();
+        var bucket = "compact-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+        for (var run = 0; run < 3; run++)
+        {
+            var records = Enumerable.Range(0, 40).Select(i => Records.Record($"e-{run}-{i}", $"2026-11-20T{i % 24:D2}:00:00Z", i % 2 == 0 ? "111111111111" : "222222222222"))
+                .Append(Records.Record("e-dup", "2026-11-20T12:00:00Z", "111111111111"));
+            var file = tmp.Sub($"in-{run}.json");
+            await File.WriteAllTextAsync(file, Records.LogFile([.. records]));
+            var ingest = CliProcess.Run("ingest", "--source", file, "--lake", $"s3://{bucket}/lake", "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"));
+            Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        }
+
+        async Task<List<string>> Parquet() => [.. (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/tls_events/" })).S3Objects.Select(o => o.Key).Where(k => k.EndsWith(".parquet", StringComparison.Ordinal))];
+        Assert.Equal(6, (await Parquet()).Count);
+
+        var compact = CliProcess.Run("compact", "--lake", $"s3://{bucket}/lake", "--date", "2026-11-20", "--endpoint", aws.S3Endpoint.ToString());
+
+        Assert.True(compact.ExitCode == 0, compact.Stderr);
+        Assert.Contains("6 files -> 2", compact.Stderr, StringComparison.Ordinal);
+        var keys = await Parquet();
+        Assert.Equal(2, keys.Count);
+        var local = tmp.Sub("downloaded");
+        foreach (var key in keys)
+        {
+            using var response = await s3.GetObjectAsync(bucket, key);
+            var path = Path.Combine(local, key["lake/".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var fs = File.Create(path);
+            await response.ResponseStream.CopyToAsync(fs);
+        }
+
+        Assert.Equal(121, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(local)}"));
+        Assert.Equal(121, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(local)}"));
+    }
+}
