@@ -14,33 +14,6 @@ public sealed class S3LakeTests(LocalAws aws)
 {
     private AmazonS3Client Client() => new(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
 
-    private static async Task<Dictionary<string, string>> DownloadTableAsync(AmazonS3Client s3, string bucket, string prefix, string into)
-    {
-        var files = new Dictionary<string, string>();
-        string? token = null;
-        do
-        {
-            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix + "tls_events/", ContinuationToken = token });
-            foreach (var o in page.S3Objects ?? [])
-            {
-                using var response = await s3.GetObjectAsync(bucket, o.Key);
-                var local = Path.Combine(into, o.Key[prefix.Length..]);
-                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-                await using (var fs = File.Create(local))
-                {
-                    await response.ResponseStream.CopyToAsync(fs);
-                }
-
-                files[o.Key[prefix.Length..]] = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(local)));
-            }
-
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
-
-        return files;
-    }
-
     private static Dictionary<string, string> LocalTable(string lake) =>
         Directory.GetFiles(Path.Combine(lake, "tls_events"), "*.parquet", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(lake, f).Replace('\\', '/'), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
@@ -61,7 +34,7 @@ public sealed class S3LakeTests(LocalAws aws)
 
         Assert.True(toS3.ExitCode == 0, toS3.Stderr);
         Assert.True(toDisk.ExitCode == 0, toDisk.Stderr);
-        var objects = await DownloadTableAsync(s3, bucket, "org/lake/", tmp.Sub("downloaded"));
+        var objects = await S3Objects.DownloadTableAsync(s3, bucket, "org/lake/", tmp.Sub("downloaded"));
         Assert.NotEmpty(objects);
         Assert.Equal(LocalTable(tmp.Sub("lake-disk")), objects);
         Assert.Equal(
@@ -160,14 +133,7 @@ public sealed class S3StreamLakeTests(LocalAws aws)
         Assert.DoesNotContain("lake/" + orphan, keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("lake/_staging/", StringComparison.Ordinal));
         var local = tmp.Sub("downloaded");
-        foreach (var key in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
-        {
-            using var response = await s3.GetObjectAsync(bucket, key);
-            var path = Path.Combine(local, key["lake/".Length..]);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using var fs = File.Create(path);
-            await response.ResponseStream.CopyToAsync(fs);
-        }
+        await S3Objects.DownloadTableAsync(s3, bucket, "lake/", local);
 
         Pipeline.Aws.Tests.Consumer.StreamHarness.AssertExactlyOnce(local, feeder.EventIds);
     }
@@ -206,14 +172,7 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
         Assert.DoesNotContain(keys, k => k.StartsWith("lake/_staging/", StringComparison.Ordinal));
         var local = tmp.Sub("downloaded");
-        foreach (var key in keys.Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)))
-        {
-            using var response = await s3.GetObjectAsync(bucket, key);
-            var path = Path.Combine(local, key["lake/".Length..]);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using var fs = File.Create(path);
-            await response.ResponseStream.CopyToAsync(fs);
-        }
+        await S3Objects.DownloadTableAsync(s3, bucket, "lake/", local);
 
         Pipeline.Aws.Tests.Consumer.StreamHarness.AssertExactlyOnce(local, messages.EventIds);
     }
@@ -250,16 +209,41 @@ public sealed class S3CompactionTests(LocalAws aws)
         var keys = await Parquet();
         Assert.Equal(2, keys.Count);
         var local = tmp.Sub("downloaded");
-        foreach (var key in keys)
-        {
-            using var response = await s3.GetObjectAsync(bucket, key);
-            var path = Path.Combine(local, key["lake/".Length..]);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await using var fs = File.Create(path);
-            await response.ResponseStream.CopyToAsync(fs);
-        }
+        await S3Objects.DownloadTableAsync(s3, bucket, "lake/", local);
 
         Assert.Equal(121, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(local)}"));
         Assert.Equal(121, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(local)}"));
+    }
+}
+
+/// <summary>Reads an S3 lake back into a local folder (DuckDB then reads it as a local lake).</summary>
+internal static class S3Objects
+{
+    /// <summary>Downloads a lake's table objects under PREFIX into a local folder; returns each relative path's SHA-256.</summary>
+    public static async Task<Dictionary<string, string>> DownloadTableAsync(AmazonS3Client s3, string bucket, string prefix, string into)
+    {
+        var files = new Dictionary<string, string>();
+        string? token = null;
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix + "tls_events/", ContinuationToken = token });
+            foreach (var o in page.S3Objects ?? [])
+            {
+                using var response = await s3.GetObjectAsync(bucket, o.Key);
+                var local = Path.Combine(into, o.Key[prefix.Length..]);
+                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+                await using (var fs = File.Create(local))
+                {
+                    await response.ResponseStream.CopyToAsync(fs);
+                }
+
+                files[o.Key[prefix.Length..]] = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(local)));
+            }
+
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+
+        return files;
     }
 }
