@@ -69,11 +69,23 @@ public sealed class StreamIngest : IDisposable
                     Started = true;
                     failures = 0;
                 }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Stopped in the middle of a round (a lease call cancelled): the graceful stop below still runs.
+                    break;
+                }
                 catch (Exception e) when (e is KinesisException { IsRetryable: true } or Amazon.Runtime.AmazonServiceException or HttpRequestException)
                 {
                     Log.CoordinatorRetry(_context.Log, e.Message);
-                    quiet = false;
-                    await Task.Delay(Backoff.Jittered(++failures, refresh, TimeSpan.FromSeconds(30)), time, stop).ConfigureAwait(false);
+                    try
+                    {
+                        await Task.Delay(Backoff.Jittered(++failures, refresh, TimeSpan.FromSeconds(30)), time, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+
                     continue;
                 }
 
