@@ -118,16 +118,19 @@ public sealed class KinesisClient : IDisposable
         return response.ShardIterator;
     }
 
-    /// <summary>One GetRecords call (at most 10,000 records / 10 MiB). Throttling is retried here; an expired iterator is not.</summary>
+    /// <summary>
+    /// One GetRecords call (at most 10,000 records / 10 MiB). Throttling is retried here; an expired iterator is not.
+    /// Dispose the response once its records are read.
+    /// </summary>
     public Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit, CancellationToken ct) =>
-        CallAsync(
+        CallParsedAsync(
             "GetRecords",
             w =>
             {
                 w.WriteString("ShardIterator", shardIterator);
                 w.WriteNumber("Limit", limit);
             },
-            KinesisJson.Default.GetRecordsResponse,
+            GetRecordsParser.Parse,
             ct);
 
     // The operations below are for setting up streams (tests, the demo feed, the laptop stack), not for consuming.
@@ -211,7 +214,10 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    private async Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct)
+    private Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct) =>
+        CallParsedAsync<T>(operation, body, type is null ? _ => default! : json => JsonSerializer.Deserialize(json, type) ?? throw new JsonException("empty response"), ct);
+
+    private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -226,7 +232,7 @@ public sealed class KinesisClient : IDisposable
         {
             try
             {
-                return await SendOnceAsync(operation, payload, type, ct).ConfigureAwait(false);
+                return await SendOnceAsync(operation, payload, parse, ct).ConfigureAwait(false);
             }
             catch (KinesisException e) when (e.IsRetryable && attempt < _options.MaxAttempts)
             {
@@ -236,7 +242,7 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    private async Task<T> SendOnceAsync<T>(string operation, byte[] payload, JsonTypeInfo<T>? type, CancellationToken ct)
+    private async Task<T> SendOnceAsync<T>(string operation, byte[] payload, Parse<T> parse, CancellationToken ct)
     {
         var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -295,14 +301,9 @@ public sealed class KinesisClient : IDisposable
                     throw Error(operation, response.StatusCode, content.AsSpan(0, length).ToArray(), requestId);
                 }
 
-                if (type is null)
-                {
-                    return default!;
-                }
-
                 try
                 {
-                    return JsonSerializer.Deserialize(content.AsSpan(0, length), type) ?? throw new JsonException("empty response");
+                    return parse(content.AsSpan(0, length));
                 }
                 catch (JsonException e)
                 {
@@ -384,6 +385,9 @@ public sealed class KinesisClient : IDisposable
         return new KinesisException(operation, status, code, message, requestId);
     }
 }
+
+/// <summary>Turns an answer's JSON into a result; the span is valid only during the call.</summary>
+internal delegate T Parse<out T>(ReadOnlySpan<byte> json);
 
 /// <summary>Exponential backoff with full jitter.</summary>
 public static class Backoff

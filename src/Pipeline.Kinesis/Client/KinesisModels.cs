@@ -48,12 +48,34 @@ public sealed record DescribeStreamSummaryResponse(StreamDescriptionSummary Stre
 
 public sealed record GetShardIteratorResponse(string ShardIterator);
 
-/// <summary>One Kinesis record; <see cref="Data"/> is the payload (base64 on the wire).</summary>
-public sealed record KinesisRecord(string SequenceNumber, string PartitionKey, byte[] Data, double? ApproximateArrivalTimestamp);
+/// <summary>One Kinesis record; <see cref="Data"/> is the decoded payload (base64 on the wire), valid until its response is disposed.</summary>
+public sealed record KinesisRecord(string SequenceNumber, string PartitionKey, ReadOnlyMemory<byte> Data, double? ApproximateArrivalTimestamp);
 
 public sealed record ChildShard(string ShardId, List<string> ParentShards);
 
-public sealed record GetRecordsResponse(List<KinesisRecord> Records, string? NextShardIterator, long? MillisBehindLatest, List<ChildShard>? ChildShards);
+/// <summary>
+/// A GetRecords answer. The records' payloads are decoded into one pooled buffer (a busy shard returns thousands of
+/// records per call), which <see cref="Dispose"/> gives back: read the records before disposing.
+/// </summary>
+public sealed class GetRecordsResponse(List<KinesisRecord> records, string? nextShardIterator, long? millisBehindLatest, byte[]? buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public List<KinesisRecord> Records { get; } = records;
+
+    /// <summary>Null once the shard is closed and read to its end.</summary>
+    public string? NextShardIterator { get; } = nextShardIterator;
+
+    public long? MillisBehindLatest { get; } = millisBehindLatest;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } b)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+}
 
 public sealed record PutRecordsResultEntry(string? SequenceNumber, string? ShardId, string? ErrorCode, string? ErrorMessage);
 
@@ -77,7 +99,6 @@ public enum IteratorType
 [JsonSerializable(typeof(ListShardsResponse))]
 [JsonSerializable(typeof(DescribeStreamSummaryResponse))]
 [JsonSerializable(typeof(GetShardIteratorResponse))]
-[JsonSerializable(typeof(GetRecordsResponse))]
 [JsonSerializable(typeof(PutRecordsResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 internal sealed partial class KinesisJson : JsonSerializerContext;

@@ -151,10 +151,15 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
                 context.Stats.MillisBehindLatest[_shardId] = behind;
             }
 
-            if (response.Records.Count > 0)
+            var count = response.Records.Count;
+            using (response)
             {
-                IdleSince = null;
-                Append(response.Records);
+                // The payloads live in the answer's pooled buffer: decoded here, before it goes back.
+                if (count > 0)
+                {
+                    IdleSince = null;
+                    Append(response.Records);
+                }
             }
 
             if (response.NextShardIterator is null)
@@ -167,7 +172,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             }
 
             iterator = response.NextShardIterator;
-            var caughtUp = response.Records.Count == 0 && response.MillisBehindLatest is null or 0;
+            var caughtUp = count == 0 && response.MillisBehindLatest is null or 0;
             if (_writer.HasBatch && ShouldFlush(caughtUp))
             {
                 await CommitAsync(ended: false, abort).ConfigureAwait(false);
@@ -197,7 +202,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         foreach (var record in records)
         {
             var input = new InputContext($"kinesis:{context.Stream.DisplayName}/{_shardId}/{record.SequenceNumber}");
-            _ = _writer.Append(record.Data, record.SequenceNumber, input);
+            _ = _writer.Append(record.Data.Span, record.SequenceNumber, input);
             bytes += record.Data.Length;
             _lastRead = record.SequenceNumber;
         }
@@ -209,6 +214,12 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
     /// <summary>Makes the open batch durable and moves the checkpoint past it (and marks the shard ended when it is).</summary>
     private async Task CommitAsync(bool ended, CancellationToken abort)
     {
+        if (ended)
+        {
+            // Logged before the store says so: a child may be taken the moment the end is checkpointed.
+            context.Stats.ShardLog.Enqueue((_shardId, "ending"));
+        }
+
         var batch = _writer.Prepare();
         if (batch is null)
         {

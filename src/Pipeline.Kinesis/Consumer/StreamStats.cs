@@ -46,7 +46,10 @@ public sealed class StreamStats
     /// <summary>Shards read to their end by this worker.</summary>
     public ConcurrentDictionary<string, byte> EndedShards { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Shards taken and ended by this worker, in order (<c>taken</c>, <c>ended</c>, <c>lost</c>).</summary>
+    /// <summary>
+    /// Shards taken and ended by this worker, in order: <c>taken</c>; <c>ending</c> (read to its end, the end about to
+    /// be checkpointed); <c>ended</c>; <c>lost</c>.
+    /// </summary>
     public ConcurrentQueue<(string ShardId, string Event)> ShardLog { get; } = new();
 
     /// <summary>Raised after each commit with the time to write and sync the batch, and the time to move the checkpoint.</summary>

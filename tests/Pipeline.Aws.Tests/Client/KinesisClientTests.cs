@@ -36,9 +36,9 @@ public sealed class KinesisClientTests(LocalAws aws)
 
         var shards = await client.ListShardsAsync(stream, CancellationToken.None);
         var iterator = await client.GetShardIteratorAsync(stream, shards.Single().ShardId, IteratorType.TrimHorizon, null, null, CancellationToken.None);
-        var response = await client.GetRecordsAsync(iterator, 100, CancellationToken.None);
+        using var response = await client.GetRecordsAsync(iterator, 100, CancellationToken.None);
 
-        Assert.Equal(payload, response.Records.Single().Data);
+        Assert.Equal(payload, response.Records.Single().Data.ToArray());
         Assert.NotNull(response.NextShardIterator);
         Assert.Equal(0, response.MillisBehindLatest);
     }
@@ -73,7 +73,7 @@ public sealed class KinesisClientTests(LocalAws aws)
             (HttpStatusCode.OK, """{"Records":[],"NextShardIterator":"it-2","MillisBehindLatest":0}"""));
         using var client = new KinesisClient(new KinesisClientOptions { Endpoint = new Uri("http://127.0.0.1:9/"), BaseBackoff = TimeSpan.FromMilliseconds(1) }, LocalAws.Credentials, handler);
 
-        var response = await client.GetRecordsAsync("it-1", 10, CancellationToken.None);
+        using var response = await client.GetRecordsAsync("it-1", 10, CancellationToken.None);
 
         Assert.Equal("it-2", response.NextShardIterator);
         Assert.Equal(2, client.Retries);
@@ -89,6 +89,37 @@ public sealed class KinesisClientTests(LocalAws aws)
 
         Assert.Equal(KinesisErrors.ExpiredIterator, e.ErrorCode);
         Assert.Equal(0, client.Retries);
+    }
+
+    [Fact]
+    public async Task GetRecordsAsync_AnswerWithEscapesChildShardsAndSeveralRecords_DecodedExactly()
+    {
+        // "\/" is a legal JSON escape of '/', which base64 uses; ChildShards and unknown fields are skipped.
+        using var handler = new ScriptedHandler(
+            (HttpStatusCode.OK, "{\"Records\":[{\"SequenceNumber\":\"1\",\"ApproximateArrivalTimestamp\":1.7E9,\"Data\":\"AAEC\",\"PartitionKey\":\"a\",\"EncryptionType\":\"NONE\"},"
+                + "{\"Data\":\"\\/\\/8=\",\"PartitionKey\":\"b\",\"SequenceNumber\":\"2\"}],"
+                + "\"ChildShards\":[{\"ShardId\":\"s-2\",\"ParentShards\":[\"s-1\"],\"HashKeyRange\":{\"StartingHashKey\":\"0\",\"EndingHashKey\":\"1\"}}],\"MillisBehindLatest\":42}"));
+        using var client = new KinesisClient(new KinesisClientOptions { Endpoint = new Uri("http://127.0.0.1:9/") }, LocalAws.Credentials, handler);
+
+        using var response = await client.GetRecordsAsync("it", 10, CancellationToken.None);
+
+        Assert.Equal(["1", "2"], response.Records.Select(r => r.SequenceNumber));
+        Assert.Equal(new byte[] { 0, 1, 2 }, response.Records[0].Data.ToArray());
+        Assert.Equal(new byte[] { 0xFF, 0xFF }, response.Records[1].Data.ToArray());
+        Assert.Equal("b", response.Records[1].PartitionKey);
+        Assert.Null(response.NextShardIterator);
+        Assert.Equal(42, response.MillisBehindLatest);
+    }
+
+    [Fact]
+    public async Task GetRecordsAsync_PayloadNotBase64_MalformedResponseError()
+    {
+        using var handler = new ScriptedHandler((HttpStatusCode.OK, "{\"Records\":[{\"SequenceNumber\":\"1\",\"Data\":\"%%%\"}],\"NextShardIterator\":\"x\"}"));
+        using var client = new KinesisClient(new KinesisClientOptions { Endpoint = new Uri("http://127.0.0.1:9/") }, LocalAws.Credentials, handler);
+
+        var e = await Assert.ThrowsAsync<KinesisException>(() => client.GetRecordsAsync("it", 10, CancellationToken.None));
+
+        Assert.Equal("MalformedResponse", e.ErrorCode);
     }
 
     /// <summary>Answers requests from a script and records what was sent.</summary>

@@ -92,7 +92,7 @@ public sealed class StreamIngestTests(LocalAws aws)
                 Assert.True(started >= 0, $"{child.ShardId} was never read");
                 foreach (var parent in child.Parents)
                 {
-                    var ended = log.FindIndex(e => e.ShardId == parent && e.Event == "ended");
+                    var ended = log.FindIndex(e => e.ShardId == parent && e.Event == "ending");
                     Assert.True(ended >= 0 && ended < started, $"{child.ShardId} started before its parent {parent} ended");
                 }
             }
