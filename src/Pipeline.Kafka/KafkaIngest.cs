@@ -185,6 +185,7 @@ public sealed partial class KafkaIngest(
     }
 
     private readonly HashSet<TopicPartition> _atEnd = [];
+    private readonly Dictionary<TopicPartition, string> _inputPrefixes = [];
 
     private IConsumer<Ignore, byte[]> BuildConsumer()
     {
@@ -296,7 +297,13 @@ public sealed partial class KafkaIngest(
     {
         var value = result.Message.Value ?? [];
         var position = result.Offset.Value.ToString("D20", CultureInfo.InvariantCulture);
-        var input = new InputContext(string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"));
+        if (!_inputPrefixes.TryGetValue(result.TopicPartition, out var prefix))
+        {
+            prefix = string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/");
+            _inputPrefixes[result.TopicPartition] = prefix;
+        }
+
+        var input = new InputContext(prefix, Suffix: result.Offset.Value.ToString(CultureInfo.InvariantCulture));
         var rejected = writer.Append(value, position, input);
         writer.PublishCounts();
         Stats.Message(value.Length);
@@ -309,7 +316,7 @@ public sealed partial class KafkaIngest(
                 Headers = new Headers
                 {
                     { "pipeline-reject-reason", Encoding.UTF8.GetBytes(rejected) },
-                    { "pipeline-source", Encoding.UTF8.GetBytes(input.Name) },
+                    { "pipeline-source", Encoding.UTF8.GetBytes(input.Describe()) },
                 },
             });
             Stats.DeadLetter();

@@ -545,9 +545,9 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    private void Reject(in RecordPosition pos, RejectReason reason, string? detail) => _sink.Reject(_input.Name, pos, reason, detail);
+    private void Reject(in RecordPosition pos, RejectReason reason, string? detail) => _sink.Reject(_input.Describe(), pos, reason, detail);
 
-    private void RejectInput(RejectReason reason, string detail) => _sink.Reject(_input.Name, RecordPosition.WholeInput, reason, detail);
+    private void RejectInput(RejectReason reason, string detail) => _sink.Reject(_input.Describe(), RecordPosition.WholeInput, reason, detail);
 
     /// <summary>Reads more input into the buffer, compacting or growing it; false when it would pass <paramref name="limit"/>.</summary>
     private static bool Fill(Stream stream, ref byte[] buffer, ref int start, ref int end, ref long consumedBefore, ref bool eof, long limit)

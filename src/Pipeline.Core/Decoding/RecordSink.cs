@@ -4,9 +4,17 @@ using Pipeline.Projection;
 namespace Pipeline.Decoding;
 
 /// <summary>What the decoder knows about the input it reads.</summary>
-/// <param name="Name">How the input is named in rejects and logs (a path, an S3 key, shard/sequence, topic/partition/offset).</param>
+/// <param name="Name">How the input is named in rejects and logs (a path, an S3 key, or a stream partition's prefix).</param>
 /// <param name="FallbackAccount">The recipient account the input's location names (org-trail path), or -1.</param>
-public readonly record struct InputContext(string Name, long FallbackAccount = -1);
+/// <param name="Suffix">
+/// Appended to <paramref name="Name"/> when the name is needed (a sequence number or offset), so that a stream
+/// message's name costs nothing unless the message is rejected.
+/// </param>
+public readonly record struct InputContext(string Name, long FallbackAccount = -1, string? Suffix = null)
+{
+    /// <summary>The input's full name, built when a reject needs it.</summary>
+    public string Describe() => Suffix is null ? Name : Name + Suffix;
+}
 
 /// <summary>Where in an input a record sat. Turned into text only when a reject is written.</summary>
 /// <param name="Line">1-based line in a newline-delimited input, or 0.</param>

@@ -65,6 +65,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         context.Time,
         context.Remote,
         context.Owner);
+    private readonly string _inputPrefix = $"kinesis:{context.Stream.DisplayName}/{lease.ShardId}/";
     private string? _checkpoint = lease.Checkpoint;
     private string? _lastRead;
 
@@ -201,7 +202,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         long bytes = 0;
         foreach (var record in records)
         {
-            var input = new InputContext($"kinesis:{context.Stream.DisplayName}/{_shardId}/{record.SequenceNumber}");
+            var input = new InputContext(_inputPrefix, Suffix: record.SequenceNumber);
             _ = _writer.Append(record.Data.Span, record.SequenceNumber, input);
             bytes += record.Data.Length;
             _lastRead = record.SequenceNumber;
