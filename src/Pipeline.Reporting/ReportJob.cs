@@ -43,7 +43,7 @@ public static class ReportJob
         {
             progress?.Invoke($"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}");
             var weeks = lake.AccountWeeks(p);
-            progress?.Invoke("accounts done; clients …");
+            progress?.Invoke(lake.UnionByName ? "accounts done (the lake mixes schema versions: files read by column name, slower); clients …" : "accounts done; clients …");
             var calls = lake.Offenders(p);
             org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, calls, owners, rules);
         }
