@@ -43,6 +43,11 @@ public static class ReportJob
         {
             progress?.Invoke($"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}");
             var weeks = lake.AccountWeeks(p);
+            if (!weeks.Exists(w => w.WeekStart == request.Week.Monday))
+            {
+                progress?.Invoke($"warning: the lake has no events in {request.Week} ({request.Week.Monday:yyyy-MM-dd} to {request.Week.Sunday:yyyy-MM-dd} UTC); the report will show no calls for it");
+            }
+
             progress?.Invoke(lake.UnionByName ? "accounts done (the lake mixes schema versions: files read by column name, slower); clients …" : "accounts done; clients …");
             var calls = lake.Offenders(p);
             org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, calls, owners, rules);

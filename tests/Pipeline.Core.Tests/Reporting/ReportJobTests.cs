@@ -190,6 +190,20 @@ public sealed class ReportJobTests
     }
 
     [Fact]
+    public async Task Run_WeekWithoutEvents_WarnsAndReportsNoCalls()
+    {
+        using var dir = new TempDir();
+        var lake = await BuildLake(dir);
+        var progress = new List<string>();
+
+        var org = ReportJob.Run(new ReportRequest(lake, new IsoWeek(2026, 40), dir.Sub("out"), 2), progress.Add);
+
+        Assert.Contains(progress, l => l.StartsWith("warning: the lake has no events in 2026-W40 (2026-09-28 to 2026-10-04 UTC)", StringComparison.Ordinal));
+        Assert.All(org.Accounts, a => Assert.Equal(0, a.Calls));
+        Assert.True(File.Exists(Path.Combine(dir.Sub("out"), "2026-W40", "index.html")));
+    }
+
+    [Fact]
     public void PrintSql_BindsTheWindowAndOwners()
     {
         using var dir = new TempDir();
