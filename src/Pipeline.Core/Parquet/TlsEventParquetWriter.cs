@@ -6,10 +6,16 @@ using Pipeline.Schema;
 namespace Pipeline.Parquet;
 
 /// <summary>
-/// Writes one partition's buffered rows as a Parquet file with one large row group. ParquetSharp (Arrow C++)
-/// dictionary-encodes the low-cardinality string columns; <c>event_id</c> and <c>event_time</c> are plain.
+/// Writes one partition's buffered rows as a Parquet file. ParquetSharp (Arrow C++) dictionary-encodes the
+/// low-cardinality string columns; <c>event_id</c> and <c>event_time</c> are plain.
+/// <para>
+/// The TLS 1.0/1.1 calls go first, in a row group of their own, and every other call in a second one (each in
+/// arrival order). The row groups' statistics on <c>tls_version</c> then let engines skip the second group when
+/// they look for legacy calls: DuckDB and Athena read only the few legacy rows for the offenders query instead of
+/// decompressing every column of every row.
+/// </para>
 /// </summary>
-internal static class TlsEventParquetWriter
+internal static unsafe class TlsEventParquetWriter
 {
     /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/> and returns the file's size. The caller makes it durable.</summary>
     public static long Write(string path, TlsEventColumns rows, ParquetSettings settings, IReadOnlyDictionary<string, string> metadata)
@@ -45,46 +51,102 @@ internal static class TlsEventParquetWriter
 
         using var properties = builder.Build();
         var count = rows.Count;
+        var order = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
         var defLevels = ArrayPool<short>.Shared.Rent(Math.Max(1, count));
         var dense = ArrayPool<ByteArray>.Shared.Rent(Math.Max(1, count));
+        var times = ArrayPool<long>.Shared.Rent(Math.Max(1, count));
         try
         {
+            var legacy = LegacyFirst(rows.Strings(Col.TlsVersion), order);
             using var file = new ParquetFileWriter(path, columns, properties, metadata);
-            using (var rowGroup = file.AppendRowGroup())
+            if (legacy == 0 || legacy == count)
             {
-                // Physical writers: times are already UTC micros and strings already UTF-8, so nothing is converted.
-                using (var times = (ColumnWriter<long>)rowGroup.NextColumn())
-                {
-                    times.WriteBatch(rows.EventTimeMicros);
-                }
-
-                for (var c = 0; c < Col.Count; c++)
-                {
-                    var values = rows.Strings(c);
-                    var present = 0;
-                    for (var i = 0; i < values.Length; i++)
-                    {
-                        var isSet = values[i].Pointer != IntPtr.Zero;
-                        defLevels[i] = isSet ? (short)1 : (short)0;
-                        if (isSet)
-                        {
-                            dense[present++] = values[i];
-                        }
-                    }
-
-                    using var writer = (ColumnWriter<ByteArray>)rowGroup.NextColumn();
-                    writer.WriteBatch(count, defLevels.AsSpan(0, count), default, dense.AsSpan(0, present));
-                }
+                WriteRowGroup(file, rows, order.AsSpan(0, count), defLevels, dense, times);
+            }
+            else
+            {
+                WriteRowGroup(file, rows, order.AsSpan(0, legacy), defLevels, dense, times);
+                WriteRowGroup(file, rows, order.AsSpan(legacy, count - legacy), defLevels, dense, times);
             }
 
             file.Close();
         }
         finally
         {
+            ArrayPool<int>.Shared.Return(order);
             ArrayPool<short>.Shared.Return(defLevels);
             ArrayPool<ByteArray>.Shared.Return(dense);
+            ArrayPool<long>.Shared.Return(times);
         }
 
         return new FileInfo(path).Length;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="order"/> with the row indexes, TLS 1.0/1.1 rows first (each part in arrival order), and
+    /// returns how many are legacy.
+    /// </summary>
+    internal static int LegacyFirst(ReadOnlySpan<ByteArray> tlsVersions, Span<int> order)
+    {
+        var legacy = 0;
+        for (var i = 0; i < tlsVersions.Length; i++)
+        {
+            if (IsLegacy(tlsVersions[i]))
+            {
+                order[legacy++] = i;
+            }
+        }
+
+        var next = legacy;
+        for (var i = 0; i < tlsVersions.Length; i++)
+        {
+            if (!IsLegacy(tlsVersions[i]))
+            {
+                order[next++] = i;
+            }
+        }
+
+        return legacy;
+    }
+
+    private static bool IsLegacy(ByteArray value) =>
+        value.Pointer != IntPtr.Zero
+        && TlsVersions.IsLegacy(new ReadOnlySpan<byte>((void*)value.Pointer, value.Length));
+
+    private static void WriteRowGroup(ParquetFileWriter file, TlsEventColumns rows, ReadOnlySpan<int> order, short[] defLevels, ByteArray[] dense, long[] times)
+    {
+        var count = order.Length;
+        using var rowGroup = file.AppendRowGroup();
+
+        // Physical writers: times are already UTC micros and strings already UTF-8, so nothing is converted.
+        var eventTimes = rows.EventTimeMicros;
+        for (var i = 0; i < count; i++)
+        {
+            times[i] = eventTimes[order[i]];
+        }
+
+        using (var timeWriter = (ColumnWriter<long>)rowGroup.NextColumn())
+        {
+            timeWriter.WriteBatch(times.AsSpan(0, count));
+        }
+
+        for (var c = 0; c < Col.Count; c++)
+        {
+            var values = rows.Strings(c);
+            var present = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var value = values[order[i]];
+                var isSet = value.Pointer != IntPtr.Zero;
+                defLevels[i] = isSet ? (short)1 : (short)0;
+                if (isSet)
+                {
+                    dense[present++] = value;
+                }
+            }
+
+            using var writer = (ColumnWriter<ByteArray>)rowGroup.NextColumn();
+            writer.WriteBatch(count, defLevels.AsSpan(0, count), default, dense.AsSpan(0, present));
+        }
     }
 }
