@@ -30,8 +30,8 @@ if (args.Contains("--kinesis"))
 
 if (args.Contains("--report"))
 {
-    // Reducer benchmark: --report [--events 10000000]
-    return ReportBench.Run(Arg("--events", 10_000_000), work, cli, Measure);
+    // Reducer benchmark: --report [--events 10000000] [--days 14] (the lake's last days up to the report week's Sunday)
+    return ReportBench.Run(Arg("--events", 10_000_000), Arg("--days", 14), work, cli, Measure);
 }
 
 var accounts = Arg("--accounts", 50);

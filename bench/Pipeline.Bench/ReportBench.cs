@@ -5,19 +5,20 @@ using Pipeline.Reporting.Queries;
 using Pipeline.Reporting.Weeks;
 
 /// <summary>
-/// The reducer at scale: a lake of N events (two ISO weeks, gzip NDJSON ingested by pipeline), then
-/// <c>pipeline report</c> for the second week in a child process, and DuckDB's own time for the core query.
+/// The reducer at scale: a lake of N events over the last <c>days</c> days up to Sunday 2026-11-22 (14: two ISO
+/// weeks; 7: all of them in the report week), gzip NDJSON ingested by pipeline, then <c>pipeline report</c> for
+/// week 2026-W47 in a child process, and DuckDB's own time for the core query.
 /// </summary>
 internal static class ReportBench
 {
-    public static int Run(int events, string work, string cli, Func<string, string[], Measurement> measure)
+    public static int Run(int events, int days, string work, string cli, Func<string, string[], Measurement> measure)
     {
         const int accounts = 200;
-        const int days = 14;
         var last = new DateOnly(2026, 11, 22);
         var week = IsoWeek.Of(last);
-        var archive = Path.Combine(work, $"report-ndjson-{events}");
-        var lake = Path.Combine(work, $"report-lake-{events}");
+        var suffix = days == 14 ? "" : $"-{days}d";
+        var archive = Path.Combine(work, $"report-ndjson-{events}{suffix}");
+        var lake = Path.Combine(work, $"report-lake-{events}{suffix}");
         if (!Directory.Exists(lake))
         {
             if (!Directory.Exists(archive))
@@ -46,7 +47,7 @@ internal static class ReportBench
         var rows = duck.AccountWeeks(new SqlParameters(week.AddWeeks(-1).Monday, week.Sunday, [])).Count;
         var duckSeconds = sw.Elapsed.TotalSeconds;
 
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; lake: {total:N0} events over 2 weeks, {accounts} accounts; report week {week} with --weeks-back 1");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; lake: {total:N0} events over {days} days to {last:yyyy-MM-dd}, {accounts} accounts; report week {week} with --weeks-back 1");
         Console.WriteLine("| what | wall s | CPU s | peak RSS MiB |");
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| pipeline report (2 queries, all outputs) | {report.Wall.TotalSeconds:F1} | {report.Cpu.TotalSeconds:F1} | {report.PeakRssMiB:F0} |"));
