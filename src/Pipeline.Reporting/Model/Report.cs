@@ -38,17 +38,17 @@ public sealed record Offender(
 
     public DateTime LastSeen => Latest.LastSeen;
 
-    public IReadOnlyList<string> TlsVersions => Latest.TlsVersions;
+    public IReadOnlyList<string> TlsVersions => Latest.Seen.TlsVersions;
 
-    public IReadOnlyList<string> CipherSuites => Latest.CipherSuites;
+    public IReadOnlyList<string> CipherSuites => Latest.Seen.CipherSuites;
 
-    public IReadOnlyList<string> Endpoints => Latest.Endpoints;
+    public IReadOnlyList<string> Endpoints => Latest.Seen.Endpoints;
 
-    public IReadOnlyList<string> EventSources => Latest.EventSources;
+    public IReadOnlyList<string> EventSources => Latest.Seen.EventSources;
 
-    public IReadOnlyList<string> Regions => Latest.Regions;
+    public IReadOnlyList<string> Regions => Latest.Seen.Regions;
 
-    public IReadOnlyList<string> RecipientAccounts => Latest.RecipientAccounts;
+    public IReadOnlyList<string> RecipientAccounts => Latest.Seen.RecipientAccounts;
 
     public DateOnly LastLegacyWeek => Latest.WeekStart;
 }

@@ -71,7 +71,7 @@ public sealed class DuckDbLake : IDisposable
     public List<OffenderCalls> Offenders(SqlParameters p) => Read(Sql("offenders", p), r =>
         new OffenderCalls(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
             r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7), Time(r, 8), Time(r, 9),
-            List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14), List(r, 15)));
+            new ClientSeen(List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14), List(r, 15))));
 
     /// <summary>Runs any SQL (DuckDB's own reference timing in the benchmark).</summary>
     public long Count(string sql) => Read(sql, r => Long(r, 0)).Single();

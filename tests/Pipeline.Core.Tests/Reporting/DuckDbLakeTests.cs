@@ -45,7 +45,7 @@ public sealed class DuckDbLakeTests
         // old1 is a copy of x's PutObject call on that day; its cipher suite is missing, so unknown.
         var x = offenders.Single(o => o.WeekStart == monday && o.Client.Principal.EndsWith(":user/x", StringComparison.Ordinal) && o.EventName == "PutObject");
         Assert.Equal("old1", x.SampleEventId);
-        Assert.Contains("unknown", x.CipherSuites);
+        Assert.Contains("unknown", x.Seen.CipherSuites);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class DuckDbLakeTests
 
         Assert.Equal(1, offender.LegacyCalls);
         Assert.Equal("o3", offender.SampleEventId);
-        Assert.Equal(["TLSv1.1"], offender.TlsVersions);
+        Assert.Equal(["TLSv1.1"], offender.Seen.TlsVersions);
         Assert.Equal(1, week.LegacyCalls);
         Assert.Equal(3, week.TlsCalls);
     }
