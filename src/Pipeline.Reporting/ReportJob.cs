@@ -15,7 +15,14 @@ namespace Pipeline.Reporting;
 /// <param name="WeeksBack">Earlier weeks for statuses and trends.</param>
 /// <param name="OwnersFile">Owners JSON or CSV, or null.</param>
 /// <param name="RulesFile">Extra client rules, or null.</param>
-public sealed record ReportRequest(string Lake, IsoWeek Week, string Out, int WeeksBack = 8, string? OwnersFile = null, string? RulesFile = null);
+public sealed record ReportRequest(string Lake, IsoWeek Week, string Out, int WeeksBack = 8, string? OwnersFile = null, string? RulesFile = null)
+{
+    /// <summary>The first day the report reads: Monday of the earliest week.</summary>
+    public DateOnly From => Week.AddWeeks(-WeeksBack).Monday;
+
+    /// <summary>The last day the report reads: Sunday of the reported week.</summary>
+    public DateOnly To => Week.Sunday;
+}
 
 /// <summary>The reducer: reads the lake (never the sources) and writes the week's reports and tickets.</summary>
 public static class ReportJob
@@ -82,5 +89,5 @@ public static class ReportJob
     }
 
     private static SqlParameters Parameters(ReportRequest request, OwnerDirectory owners) =>
-        new(request.Week.AddWeeks(-request.WeeksBack).Monday, request.Week.Sunday, owners.All.Select(o => o.AccountId).ToList());
+        new(request.From, request.To, owners.All.Select(o => o.AccountId).ToList());
 }

@@ -10,10 +10,10 @@ namespace Pipeline.Cli.Commands;
 /// <summary><c>pipeline report --lake DIR --week 2026-W47 --out DIR</c>.</summary>
 internal static class ReportCommand
 {
-    private static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder.", Required = true };
+    private static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder, or s3://BUCKET/PREFIX (the window's days are downloaded first).", Required = true };
     private static readonly Option<string?> Week = new("--week") { Description = "ISO week, e.g. 2026-W47 (Monday–Sunday, UTC); default: the last complete week." };
     private static readonly Option<string> Out = new("--out") { Description = "Folder (or s3://BUCKET/PREFIX) for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
-    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// output: endpoint of an S3-compatible server." };
+    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// lake or output: endpoint of an S3-compatible server." };
     private static readonly Option<int> WeeksBack = new("--weeks-back") { Description = "Earlier weeks for statuses and trends.", DefaultValueFactory = _ => 8 };
     private static readonly Option<string?> OwnersFile = new("--owners") { Description = "Account names and owners: `aws organizations list-accounts` JSON, or CSV account_id,name,owner_email,team." };
     private static readonly Option<string?> Rules = new("--rules") { Description = "Extra client rules (JSON like the built-in client-rules.json; tried first)." };
@@ -39,11 +39,57 @@ internal static class ReportCommand
             return 0;
         }
 
+        if (request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            var local = Path.Combine(Path.GetTempPath(), "pipeline-report-lake-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                Download(parse, request, local);
+                return Run(parse, request with { Lake = local });
+            }
+            finally
+            {
+                if (Directory.Exists(local))
+                {
+                    Directory.Delete(local, recursive: true);
+                }
+            }
+        }
+
         if (!Directory.Exists(request.Lake))
         {
             throw new UsageException($"lake does not exist: {request.Lake}");
         }
 
+        return Run(parse, request);
+    }
+
+    /// <summary>Copies the window's days of an S3 lake into <paramref name="local"/>; the report then reads that copy.</summary>
+    private static void Download(ParseResult parse, ReportRequest request, string local)
+    {
+        Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
+        using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
+        System.Console.Error.WriteLine($"report: downloading {request.Lake} from {request.From:yyyy-MM-dd} to {request.To:yyyy-MM-dd} …");
+        Pipeline.S3.LakeDownload got;
+        try
+        {
+            got = Pipeline.S3.S3LakeDownload.Window(s3, request.Lake, request.From, request.To, local);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        if (got.Objects == 0)
+        {
+            throw new UsageException($"no tls_events data in lake {request.Lake} from {request.From:yyyy-MM-dd} to {request.To:yyyy-MM-dd} (run `pipeline ingest` first, or check --week)");
+        }
+
+        System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {got.Objects:N0} objects, {got.Bytes / 1048576.0:N1} MiB"));
+    }
+
+    private static int Run(ParseResult parse, ReportRequest request)
+    {
         if (request.Out.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             // Written locally, then uploaded: each object is whole when it appears.

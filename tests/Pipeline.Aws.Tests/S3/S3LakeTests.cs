@@ -97,6 +97,60 @@ public sealed class S3ReportTests(LocalAws aws)
     }
 }
 
+/// <summary><c>pipeline report --lake s3://…</c> against s3rver: the window's days are read from the bucket.</summary>
+[Collection(LocalAwsCollection.Name)]
+public sealed class S3LakeReportTests(LocalAws aws)
+{
+    [Fact]
+    public async Task Cli_ReportFromS3Lake_SameOutputsAsFromTheLocalLakeReadingOnlyTheWindow()
+    {
+        using var tmp = new TempDir();
+        var archive = tmp.Sub("archive");
+        DemoArchiveWriter.Write(archive, new DemoShape(4, 21, 60, new DateOnly(2026, 11, 22), Seed: 13, AwkwardCases: true, Format: DemoFormat.S3LogFiles));
+        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+        var endpoint = aws.S3Endpoint.ToString();
+        Assert.Equal(0, CliProcess.Run("ingest", "--source", archive, "--lake", tmp.Sub("lake")).ExitCode);
+        var toS3 = CliProcess.Run("ingest", "--source", archive, "--lake", $"s3://{bucket}/org/lake", "--endpoint", endpoint, "--staging", tmp.Sub("staging"));
+        Assert.True(toS3.ExitCode == 0, toS3.Stderr);
+
+        var copiesBefore = Directory.GetDirectories(Path.GetTempPath(), "pipeline-report-lake-*");
+        var fromS3 = CliProcess.Run("report", "--lake", $"s3://{bucket}/org/lake", "--endpoint", endpoint, "--week", "2026-W47", "--weeks-back", "1", "--out", tmp.Sub("out-s3"));
+        var fromDisk = CliProcess.Run("report", "--lake", tmp.Sub("lake"), "--week", "2026-W47", "--weeks-back", "1", "--out", tmp.Sub("out-disk"));
+
+        Assert.True(fromS3.ExitCode == 0, fromS3.Stderr);
+        Assert.True(fromDisk.ExitCode == 0, fromDisk.Stderr);
+        foreach (var name in new[] { "tickets.json", "tickets.csv", "summary.csv", "index.html" })
+        {
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(tmp.Sub("out-disk"), "2026-W47", name)), await File.ReadAllTextAsync(Path.Combine(tmp.Sub("out-s3"), "2026-W47", name)));
+        }
+
+        // Only the window's days (2026-11-09 .. 2026-11-22) came down; the archive starts on 2026-11-02.
+        var days = Directory.GetDirectories(Path.Combine(tmp.Sub("lake"), "tls_events")).Select(Path.GetFileName).ToList();
+        var inWindow = days.Where(d => string.CompareOrdinal(d, "event_date=2026-11-09") >= 0 && string.CompareOrdinal(d, "event_date=2026-11-22") <= 0)
+            .Sum(d => Directory.GetFiles(Path.Combine(tmp.Sub("lake"), "tls_events", d!), "*.parquet", SearchOption.AllDirectories).Length);
+        Assert.Contains("event_date=2026-11-02", days);
+        Assert.Contains($"report: {inWindow:N0} objects", fromS3.Stderr, StringComparison.Ordinal);
+        // The downloaded copy is gone.
+        Assert.Equal(copiesBefore, Directory.GetDirectories(Path.GetTempPath(), "pipeline-report-lake-*"));
+    }
+
+    [Fact]
+    public async Task Cli_ReportFromS3LakeWithNothingInTheWindow_OneLineError()
+    {
+        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        await s3.PutBucketAsync(bucket);
+        using var tmp = new TempDir();
+
+        var run = CliProcess.Run("report", "--lake", $"s3://{bucket}/lake", "--endpoint", aws.S3Endpoint.ToString(), "--week", "2026-W47", "--out", tmp.Sub("out"));
+
+        Assert.True(run.ExitCode == 1, run.Stderr);
+        Assert.Contains($"pipeline: error: no tls_events data in lake s3://{bucket}/lake from 2026-09-21 to 2026-11-22", run.Stderr, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>A Kinesis stream into an S3 lake: objects complete before the checkpoint moves, leftovers resolved.</summary>
 [Collection(LocalAwsCollection.Name)]
 public sealed class S3StreamLakeTests(LocalAws aws)

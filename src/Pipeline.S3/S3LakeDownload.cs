@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Pipeline.S3;
+
+/// <summary>What <see cref="S3LakeDownload.Window"/> fetched.</summary>
+public sealed record LakeDownload(int Objects, long Bytes);
+
+/// <summary>
+/// The part of a lake in S3 that a report reads: the <c>tls_events</c> objects of the days in its window, copied to a
+/// local folder in the lake's own layout. Only those days' prefixes are listed, and only Parquet objects under a
+/// well-formed <c>event_date=…/account_id=…/</c> key are taken, so nothing in the bucket can name a path outside
+/// the folder.
+/// </summary>
+public static partial class S3LakeDownload
+{
+    [GeneratedRegex(@"^tls_events/event_date=\d{4}-\d{2}-\d{2}/account_id=\d{12}/[A-Za-z0-9._-]+\.parquet$")]
+    private static partial Regex TableKey();
+
+    /// <summary>Downloads the days <paramref name="from"/> to <paramref name="to"/> of <paramref name="lakeUri"/> into <paramref name="local"/>.</summary>
+    public static LakeDownload Window(IAmazonS3 s3, string lakeUri, DateOnly from, DateOnly to, string local, int parallelism = 8)
+    {
+        var location = S3ArchiveLocation.Parse(lakeUri);
+        var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
+        var days = Enumerable.Range(0, to.DayNumber - from.DayNumber + 1).Select(from.AddDays).ToList();
+        var objects = new List<(string Key, string Relative, long Size)>();
+        foreach (var day in days)
+        {
+            var dayPrefix = $"{prefix}tls_events/event_date={day:yyyy-MM-dd}/";
+            string? token = null;
+            do
+            {
+                var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = dayPrefix, ContinuationToken = token }));
+                foreach (var o in page.S3Objects ?? [])
+                {
+                    var relative = o.Key[prefix.Length..];
+                    if (TableKey().IsMatch(relative))
+                    {
+                        objects.Add((o.Key, relative, o.Size ?? 0));
+                    }
+                }
+
+                token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            }
+            while (token is not null);
+        }
+
+        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, o =>
+        {
+            var path = Path.Combine(local, o.Relative.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var response = S3Retry.Run(() => s3.GetObjectAsync(location.Bucket, o.Key));
+            using var file = File.Create(path);
+            response.ResponseStream.CopyTo(file);
+        });
+
+        return new LakeDownload(objects.Count, objects.Sum(o => o.Size));
+    }
+}
