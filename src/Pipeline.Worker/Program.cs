@@ -11,9 +11,9 @@ using Pipeline.Kinesis.Diagnostics;
 using Pipeline.Worker.Health;
 using Pipeline.Worker.Hosting;
 
-// The worker's one composition point: options (validated at start), the source (Kinesis or Kafka), the hosted ingest,
-// health endpoints and the Prometheus scrape endpoint. Configuration: appsettings.json, then environment
-// variables (Worker__Lake, Kinesis__Stream, Kinesis__LeaseTable, …), then the command line.
+// The worker's one composition point: options (validated at start), the lake (a folder or S3), the source (Kinesis
+// or Kafka), the hosted ingest, health endpoints and the Prometheus scrape endpoint. Configuration: appsettings.json,
+// then environment variables (Worker__Lake, Kinesis__Stream, Kinesis__LeaseTable, …), then the command line.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 if (Console.IsOutputRedirected)
@@ -28,6 +28,8 @@ else
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerLakeValidator>();
+builder.Services.AddSingleton<WorkerLake>();
 builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue($"{WorkerOptions.Section}:ShutdownTimeout", TimeSpan.FromSeconds(30)));
@@ -40,9 +42,10 @@ if (source == "kafka")
     builder.Services.AddSingleton(sp => new KafkaIngest(
         sp.GetRequiredService<IOptions<KafkaSourceOptions>>().Value,
         sp.GetRequiredService<IOptions<IngestOptions>>().Value,
-        sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Lake,
+        sp.GetRequiredService<WorkerLake>().Root,
         sp.GetRequiredService<TimeProvider>(),
-        sp.GetRequiredService<ILogger<KafkaIngest>>()));
+        sp.GetRequiredService<ILogger<KafkaIngest>>(),
+        sp.GetRequiredService<WorkerLake>().Remote));
     builder.Services.AddSingleton<IWorkerSource>(sp => new KafkaWorkerSource(sp.GetRequiredService<KafkaIngest>()));
     builder.Services.AddSingleton<IDisposable>(sp => new KafkaMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KafkaIngest>().Stats));
 }
@@ -53,9 +56,10 @@ else
     builder.Services.AddSingleton(sp => new KinesisSource(
         sp.GetRequiredService<IOptions<KinesisSourceOptions>>().Value,
         sp.GetRequiredService<IOptions<IngestOptions>>().Value,
-        sp.GetRequiredService<IOptions<WorkerOptions>>().Value.Lake,
+        sp.GetRequiredService<WorkerLake>().Root,
         sp.GetRequiredService<TimeProvider>(),
-        sp.GetRequiredService<ILoggerFactory>()));
+        sp.GetRequiredService<ILoggerFactory>(),
+        remote: sp.GetRequiredService<WorkerLake>().Remote));
     builder.Services.AddSingleton<IWorkerSource>(sp => new KinesisWorkerSource(sp.GetRequiredService<KinesisSource>()));
     builder.Services.AddSingleton<IDisposable>(sp => new StreamMetrics(
         sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KinesisSource>().Ingest.Stats, sp.GetRequiredService<TimeProvider>()));

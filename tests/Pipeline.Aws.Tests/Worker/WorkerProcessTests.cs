@@ -1,5 +1,8 @@
 using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
 using Pipeline.Aws.Tests.Consumer;
+using Pipeline.Aws.Tests.S3;
 using Pipeline.Aws.Tests.Support;
 
 namespace Pipeline.Aws.Tests.Worker;
@@ -38,6 +41,51 @@ public sealed class WorkerProcessTests(LocalAws aws)
         Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)), "no exit after SIGTERM");
         Assert.True(worker.ExitCode == 0, await worker.OutputAsync());
         StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+    }
+
+    [Fact]
+    public async Task Worker_IntoS3Lake_SigtermPublishesEveryEventOnceAndLeavesNoIntents()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("worker-s3");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
+        using var kinesis = client;
+        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
+        await s3.PutBucketAsync(bucket);
+        await feeder.PutMixedAsync(600);
+        using var worker = new WorkerProcess(
+            ("Worker__Lake", $"s3://{bucket}/org/lake"),
+            ("Worker__Staging", tmp.Sub("staging")),
+            ("Worker__S3Endpoint", aws.S3Endpoint.ToString()),
+            ("Kinesis__Stream", name),
+            ("Kinesis__Endpoint", aws.KinesisEndpoint.ToString()),
+            ("Kinesis__LeaseTable", "leases-" + name),
+            ("Kinesis__DynamoDbEndpoint", aws.DynamoDbEndpoint.ToString()),
+            ("Kinesis__FlushAge", "01:00:00"),
+            ("Kinesis__IdlePollInterval", "00:00:00.100"));
+
+        await worker.UntilAsync(async () => WorkerProcess.Metric((await worker.GetAsync("/metrics")).Body, "pipeline_records_total") >= 600, "records never counted");
+        worker.Signal("TERM");
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)), "no exit after SIGTERM");
+        Assert.True(worker.ExitCode == 0, await worker.OutputAsync());
+
+        // Every event is in the bucket once, and no upload intent is left behind.
+        await S3Objects.DownloadTableAsync(s3, bucket, "org/lake/", tmp.Sub("downloaded"));
+        StreamHarness.AssertExactlyOnce(tmp.Sub("downloaded"), feeder.EventIds);
+        var staging = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "org/lake/_staging/" });
+        Assert.Empty(staging.S3Objects ?? []);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Sub("staging"), "tls_events")) && Directory.EnumerateFiles(Path.Combine(tmp.Sub("staging"), "tls_events"), "*.parquet", SearchOption.AllDirectories).Any());
+    }
+
+    [Fact]
+    public async Task Worker_S3LakeWithoutLeaseTable_FailsAtStartNamingTheSetting()
+    {
+        using var worker = new WorkerProcess(("Worker__Lake", "s3://some-bucket/lake"), ("Kinesis__Stream", "any"));
+
+        Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.NotEqual(0, worker.ExitCode);
+        Assert.Contains("Kinesis:LeaseTable is required", await worker.OutputAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
