@@ -50,6 +50,7 @@ public sealed class ChartTests
     [InlineData(null)]
     [InlineData("ci/kinesis-only-values.yaml")]
     [InlineData("ci/kafka-only-values.yaml")]
+    [InlineData("ci/s3-lake-values.yaml")]
     public void Lint_Strict_Passes(string? values)
     {
         var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
@@ -84,6 +85,33 @@ public sealed class ChartTests
         Assert.Contains("Kafka__DeadLetterTopic: \"cloudtrail-rejects\"", yaml, StringComparison.Ordinal);
         Assert.Contains("kind: HorizontalPodAutoscaler", yaml, StringComparison.Ordinal);
         Assert.Contains("claimName: pipeline-lake", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_S3Lake_WorkersStageInTmpAndTheReportReadsTheBucket()
+    {
+        var yaml = Helm("template", "t", Chart, "-f", Path.Combine(Chart, "ci", "s3-lake-values.yaml"), "--set", "lake.s3Endpoint=http://minio.example:9000");
+
+        Assert.Contains("Worker__Lake: \"s3://example-org-tls-lake/lake\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Worker__Staging: \"/tmp/staging\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Worker__S3Endpoint: \"http://minio.example:9000\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("- --lake\n                - \"s3://example-org-tls-lake/lake\"\n                - --endpoint\n                - \"http://minio.example:9000\"", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("name: lake", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("/data/lake", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IamPolicy_S3Lake_AllowsWhatTheLakeDoes()
+    {
+        // A stream into S3 writes objects, deletes upload intents and uncommitted uploads, and lists the prefix.
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(policy);
+        var lakeActions = doc.RootElement.GetProperty("Statement").EnumerateArray()
+            .Where(st => st.GetProperty("Resource").ToString().Contains("${LakeBucket}", StringComparison.Ordinal))
+            .SelectMany(st => st.GetProperty("Action").EnumerateArray().Select(a => a.GetString()))
+            .ToHashSet();
+
+        Assert.Superset(new HashSet<string?> { "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:AbortMultipartUpload" }, lakeActions);
     }
 
     [Fact]
