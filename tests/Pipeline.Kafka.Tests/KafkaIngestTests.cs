@@ -178,6 +178,25 @@ public sealed class KafkaIngestTests : IDisposable
     }
 
     [Fact]
+    public void Cli_OtlpEndpointSet_ExportsTheSourceMetricsAsTheWorkerDoes()
+    {
+        using var tmp = new TempDir();
+        using var collector = new OtlpCollector();
+        _cluster.CreateTopic("trail", 2);
+        _cluster.Produce("trail", _messages.Next(200));
+
+        var run = CliProcess.RunWith(collector.Variables,
+            "ingest", "--source", $"kafka://{_cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", tmp.Path, "--until-idle", "1");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var text = collector.ReceivedText();
+        foreach (var name in new[] { "pipeline.source.records", "pipeline.checkpoints", "pipeline.partitions.assigned", "pipeline.events.written" })
+        {
+            Assert.Contains(name, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Cli_ConsumerKilledMidBatch_RestartResumesWithoutLossOrDuplicates()
     {
         using var tmp = new TempDir();

@@ -66,7 +66,7 @@ internal static class StreamCommand
         {
             var stats = kinesis.Ingest.Stats;
             using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
-            using var metrics = CliMetrics.Start(stats.Ingest);
+            using var metrics = CliMetrics.Start(meters => new Pipeline.Kinesis.Diagnostics.StreamMetrics(meters, stats, TimeProvider.System));
             StreamResult result;
             try
             {
@@ -130,7 +130,7 @@ internal static class StreamCommand
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,
             $"{stats.Assigned.Count} partitions, {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} messages/s"));
-        using var metrics = CliMetrics.Start(stats.Ingest);
+        using var metrics = CliMetrics.Start(meters => new Pipeline.Kafka.KafkaMetrics(meters, stats));
         Pipeline.Kafka.KafkaResult result;
         try
         {

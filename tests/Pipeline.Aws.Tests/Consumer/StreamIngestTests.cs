@@ -276,4 +276,23 @@ public sealed class FeedTests(LocalAws aws)
         Assert.True(fed >= 300);
         Assert.Equal(fed, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Path)}"));
     }
+
+    [Fact]
+    public void Cli_IngestWithOtlpEndpoint_ExportsTheStreamMetricsAsTheWorkerDoes()
+    {
+        using var tmp = new TempDir();
+        using var collector = new OtlpCollector();
+        var name = StreamHarness.UniqueName("otlp");
+        var source = $"kinesis://{name}?endpoint={aws.KinesisEndpoint}";
+        Assert.Equal(0, CliProcess.Run("feed", "--to", source, "--accounts", "1", "--days", "1", "--per-day", "50").ExitCode);
+
+        var ingest = CliProcess.RunWith(collector.Variables, "ingest", "--source", source, "--lake", tmp.Path, "--until-idle", "1");
+
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        var text = collector.ReceivedText();
+        foreach (var metric in new[] { "pipeline.source.records", "pipeline.shards.held", "pipeline.checkpoint.duration", "pipeline.events.written" })
+        {
+            Assert.Contains(metric, text, StringComparison.Ordinal);
+        }
+    }
 }

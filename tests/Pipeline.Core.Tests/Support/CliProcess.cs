@@ -7,7 +7,10 @@ internal static class CliProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => StartWith([], args);
+
+    /// <summary>Starts it with extra environment variables.</summary>
+    public static Process StartWith(IEnumerable<(string Name, string Value)> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -15,6 +18,11 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         psi.ArgumentList.Add(Paths.CliDll);
         foreach (var a in args)
         {
@@ -24,9 +32,12 @@ internal static class CliProcess
         return Process.Start(psi)!;
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith([], args);
+
+    /// <summary>Runs it to the end with extra environment variables.</summary>
+    public static Result RunWith(IEnumerable<(string Name, string Value)> environment, params string[] args)
     {
-        using var p = Start(args);
+        using var p = StartWith(environment, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))

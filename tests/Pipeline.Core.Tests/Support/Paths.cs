@@ -7,7 +7,19 @@ internal static class Paths
 
     public static string Corpus => Path.Combine(AppContext.BaseDirectory, "Golden", "corpus");
 
-    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
+    /// <summary>
+    /// The CLI as its own build left it (<c>src/Pipeline.Cli/bin/CONFIG/net10.0</c>, built by the test project's
+    /// reference), as a user runs it. The copy in a test's output folder can lack assemblies: next to the worker (an
+    /// ASP.NET Core app) the build leaves out those the ASP.NET Core framework has, which the CLI does not load.
+    /// </summary>
+    public static string CliDll { get; } = FindCli();
+
+    private static string FindCli()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var own = Path.Combine(RepoRoot, "src", "Pipeline.Cli", "bin", output.Parent!.Name, output.Name, "pipeline.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
+    }
 
     private static string FindRepoRoot()
     {
