@@ -11,8 +11,8 @@ namespace Pipeline.Parquet;
 /// <para>
 /// The TLS 1.0/1.1 calls go first, in a row group of their own, and every other call in a second one (each in
 /// arrival order). The row groups' statistics on <c>tls_version</c> then let engines skip the second group when
-/// they look for legacy calls: DuckDB and Athena read only the few legacy rows for the offenders query instead of
-/// decompressing every column of every row.
+/// they look for legacy calls: for the offenders query Athena reads (and bills) only the legacy rows' bytes, and
+/// DuckDB skips decoding the rest.
 /// </para>
 /// </summary>
 internal static unsafe class TlsEventParquetWriter
@@ -86,7 +86,7 @@ internal static unsafe class TlsEventParquetWriter
     /// Fills <paramref name="order"/> with the row indexes, TLS 1.0/1.1 rows first (each part in arrival order), and
     /// returns how many are legacy.
     /// </summary>
-    internal static int LegacyFirst(ReadOnlySpan<ByteArray> tlsVersions, Span<int> order)
+    private static int LegacyFirst(ReadOnlySpan<ByteArray> tlsVersions, Span<int> order)
     {
         var legacy = 0;
         for (var i = 0; i < tlsVersions.Length; i++)
