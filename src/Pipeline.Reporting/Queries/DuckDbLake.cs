@@ -17,7 +17,9 @@ public sealed class DuckDbLake : IDisposable
 
     private readonly DuckDBConnection _connection;
     private readonly string _spill;
-    private readonly string _glob;
+    private readonly string _table;
+    private IReadOnlyList<string> _globs;
+    private (DateOnly From, DateOnly To)? _window;
     private bool _unionByName;
 
     public DuckDbLake(string lake)
@@ -32,12 +34,12 @@ public sealed class DuckDbLake : IDisposable
         _spill = Path.Combine(Path.GetTempPath(), "pipeline-duckdb-" + Guid.NewGuid().ToString("N")[..12]);
         _connection = new DuckDBConnection("DataSource=:memory:");
         _connection.Open();
-        _glob = Path.Combine(table, "*", "*", "*.parquet").Replace('\\', '/').Replace("'", "''", StringComparison.Ordinal);
+        _table = table;
+        _globs = [Glob(table, "*")];
         Execute("SET TimeZone = 'UTC'");
         Execute($"SET memory_limit = '{MemoryLimitMiB}MB'");
         Execute($"SET temp_directory = '{_spill.Replace("'", "''", StringComparison.Ordinal)}'");
         Execute("SET preserve_insertion_order = false");
-        CreateView();
     }
 
     /// <summary>Whether the lake's files differ in their columns, so the view unions them by name.</summary>
@@ -53,7 +55,37 @@ public sealed class DuckDbLake : IDisposable
     private void CreateView()
     {
         var union = _unionByName ? ", union_by_name = true" : "";
-        Execute($"CREATE OR REPLACE VIEW tls_events AS SELECT * FROM read_parquet('{_glob}', hive_partitioning = true, hive_types_autocast = false{union})");
+        var files = string.Join(", ", _globs.Select(g => $"'{g.Replace("'", "''", StringComparison.Ordinal)}'"));
+        Execute($"CREATE OR REPLACE VIEW tls_events AS SELECT * FROM read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false{union})");
+    }
+
+    private static string Glob(string table, string day) => Path.Combine(table, day, "*", "*.parquet").Replace('\\', '/');
+
+    /// <summary>
+    /// Points the view at the window's days only: DuckDB lists every file a glob matches before it prunes by
+    /// <c>event_date</c>, so a glob over the whole lake costs a listing of all its history (a year of 200 accounts,
+    /// 73,000 files, made a one-week report 40 s instead of 11 s). Days whose folders hold no file are left out (DuckDB
+    /// refuses a glob that matches nothing). Returns false when no day of the window has data.
+    /// </summary>
+    private bool UseWindow(SqlParameters p)
+    {
+        if (_window != (p.From, p.To))
+        {
+            _globs = Directory.EnumerateDirectories(_table, "event_date=*")
+                .Where(day => DateOnly.TryParseExact(Path.GetFileName(day)["event_date=".Length..], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                    && date >= p.From && date <= p.To
+                    && Directory.EnumerateDirectories(day, "account_id=*").Any(account => Directory.EnumerateFiles(account, "*.parquet").Any()))
+                .Order(StringComparer.Ordinal)
+                .Select(day => Glob(_table, Path.GetFileName(day)))
+                .ToList();
+            _window = (p.From, p.To);
+            if (_globs.Count > 0)
+            {
+                CreateView();
+            }
+        }
+
+        return _globs.Count > 0;
     }
 
     /// <summary>DuckDB's answers to files whose columns differ from the first file's.</summary>
@@ -65,16 +97,24 @@ public sealed class DuckDbLake : IDisposable
 
     private static string Sql(string name, SqlParameters p) => ReportSql.ComposeForDuckDb(name, p);
 
-    public List<AccountWeek> AccountWeeks(SqlParameters p) => Read(Sql("account_weeks", p), r =>
+    public List<AccountWeek> AccountWeeks(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("account_weeks", p), r =>
         new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5)));
 
-    public List<OffenderCalls> Offenders(SqlParameters p) => Read(Sql("offenders", p), r =>
+    public List<OffenderCalls> Offenders(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("offenders", p), r =>
         new OffenderCalls(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
             r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7), Time(r, 8), Time(r, 9),
             new ClientSeen(List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14), List(r, 15))));
 
-    /// <summary>Runs any SQL (DuckDB's own reference timing in the benchmark).</summary>
-    public long Count(string sql) => Read(sql, r => Long(r, 0)).Single();
+    /// <summary>Runs any SQL over the window of the last report query, or the whole lake before one (DuckDB's own reference timing in the benchmark).</summary>
+    public long Count(string sql)
+    {
+        if (_window is null)
+        {
+            CreateView();
+        }
+
+        return Read(sql, r => Long(r, 0)).Single();
+    }
 
     public void Dispose()
     {

@@ -62,6 +62,28 @@ public sealed class DuckDbLakeTests
     }
 
     [Fact]
+    public async Task AccountWeeks_LakeWithHistoryAndEmptyDays_ReadsOnlyTheWindowsFiles()
+    {
+        using var dir = new TempDir();
+        var lake = await BuildLake(dir);
+        var table = Path.Combine(lake, "tls_events");
+        // A damaged file on a day before the window: reading it would fail the query.
+        Directory.CreateDirectory(Path.Combine(table, "event_date=2025-01-06", $"account_id={A}"));
+        await File.WriteAllTextAsync(Path.Combine(table, "event_date=2025-01-06", $"account_id={A}", "part-bad-0000.parquet"), "not parquet");
+        // Day folders inside the window without files (a partition emptied by hand, or an interrupted copy).
+        Directory.CreateDirectory(Path.Combine(table, "event_date=2026-11-21", $"account_id={B}"));
+        Directory.CreateDirectory(Path.Combine(table, "event_date=2026-11-10"));
+
+        using var lakeDb = new DuckDbLake(lake);
+        var weeks = lakeDb.AccountWeeks(Weeks46To47);
+        var empty = lakeDb.AccountWeeks(new SqlParameters(new DateOnly(2026, 1, 5), new DateOnly(2026, 1, 11), []));
+
+        Assert.Equal(8, weeks.Single(w => w.WeekStart == new DateOnly(2026, 11, 16) && w.Account == A).LegacyCalls);
+        Assert.Empty(empty);
+        Assert.Throws<DuckDBException>(() => lakeDb.AccountWeeks(new SqlParameters(new DateOnly(2025, 1, 6), new DateOnly(2025, 1, 12), [])));
+    }
+
+    [Fact]
     public async Task Offenders_TlsVersionSortingInsideTheLegacyRange_IsNotLegacy()
     {
         // The offenders query filters on a range the Parquet scan applies, 'TLSv1' .. 'TLSv1.1'; other strings sort
