@@ -15,8 +15,10 @@ namespace Pipeline.S3;
 /// objects. Batches are staged and committed on local disk as for a local lake; publishing uploads each file to its
 /// key (one PUT, or a multipart upload completed only when every part is in; a failed one is aborted, so an object
 /// is visible only when whole). Keys derive from the batch, so a replay rewrites the same keys. The checkpoint is in
-/// the bucket too, one object per committed batch under <c>_checkpoints/files/</c>, written only after the batch's
-/// uploads completed, so another machine can resume the run.
+/// the bucket too, one object per committed batch and delivery day under <c>_checkpoints/files/DAY/</c>, written only
+/// after the batch's uploads completed, so another machine can resume the run; a run reads a day's objects when it
+/// first meets that day (<see cref="CheckpointShard"/>), not the whole history. Objects of older lakes directly under
+/// <c>_checkpoints/files/</c> are read at start.
 /// </summary>
 public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRemoteLake
 {
@@ -26,6 +28,7 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
     private readonly string _bucket;
     private readonly string _prefix;
     private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<bool>> _loaded = new(StringComparer.Ordinal);
 
     /// <param name="s3">Client (its retries cover throttling and 5xx).</param>
     /// <param name="uri"><c>s3://BUCKET/PREFIX</c>.</param>
@@ -41,7 +44,7 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         Describe = $"s3://{_bucket}/{_prefix}";
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Describe)))[..16];
         Local = new LakeLayout(staging ?? Path.Combine(Path.GetTempPath(), "pipeline-s3-lake", name));
-        LoadCheckpoint();
+        LoadLegacyCheckpoint();
     }
 
     public string Describe { get; }
@@ -52,18 +55,23 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
 
     public ILakePublisher Publisher => this;
 
-    public bool IsDone(string key) => _done.ContainsKey(key);
+    public bool IsDone(string key)
+    {
+        EnsureLoaded(CheckpointShard.Of(key));
+        return _done.ContainsKey(key);
+    }
 
     public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
     {
-        foreach (var batch in entries.GroupBy(e => e.BatchId))
+        foreach (var batch in entries.GroupBy(e => (e.BatchId, Shard: CheckpointShard.Of(e.Key))))
         {
+            EnsureLoaded(batch.Key.Shard);
             var keys = batch.Select(e => e.Key).ToList();
             var body = JsonSerializer.SerializeToUtf8Bytes(keys);
             S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = _bucket,
-                Key = $"{_prefix}_checkpoints/files/{batch.Key}.json",
+                Key = $"{_prefix}_checkpoints/files/{batch.Key.Shard}/{batch.Key.BatchId}.json",
                 InputStream = new MemoryStream(body),
                 UseChunkEncoding = false,
             }));
@@ -206,23 +214,42 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         }
     }
 
-    private void LoadCheckpoint()
+    /// <summary>Reads a day's checkpoint objects once, the first time a key of that day is asked about.</summary>
+    private void EnsureLoaded(string shard) => _ = _loaded.GetOrAdd(shard, s => new Lazy<bool>(() =>
     {
+        var objects = List($"{_prefix}_checkpoints/files/{s}/", delimiter: null);
+        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
+        return true;
+    })).Value;
+
+    /// <summary>Objects written before checkpoints were kept per day: directly under <c>_checkpoints/files/</c>.</summary>
+    private void LoadLegacyCheckpoint()
+    {
+        var folder = _prefix + "_checkpoints/files/";
+        var objects = List(folder, delimiter: "/").Where(k => !k[folder.Length..].Contains('/', StringComparison.Ordinal)).ToList();
+        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
+    }
+
+    private List<string> List(string prefix, string? delimiter)
+    {
+        var keys = new List<string>();
         string? token = null;
         do
         {
-            var page = S3Retry.Run(() => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix + "_checkpoints/files/", ContinuationToken = token }));
-            foreach (var o in page.S3Objects ?? [])
-            {
-                using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, o.Key));
-                foreach (var key in JsonSerializer.Deserialize<List<string>>(response.ResponseStream) ?? [])
-                {
-                    _done[key] = 0;
-                }
-            }
-
+            var page = S3Retry.Run(() => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = token }));
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)));
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
         while (token is not null);
+        return keys;
+    }
+
+    private void Load(string objectKey)
+    {
+        using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, objectKey));
+        foreach (var key in JsonSerializer.Deserialize<List<string>>(response.ResponseStream) ?? [])
+        {
+            _done[key] = 0;
+        }
     }
 }

@@ -50,7 +50,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
         var lake = target?.Local ?? new LakeLayout(request.Lake);
         using var lakeLock = LockLake(lake);
-        IInputCheckpoint checkpoint = target?.Checkpoint ?? new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
+        IInputCheckpoint checkpoint = target?.Checkpoint ?? new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files"), legacyFile: Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
         var publisher = target?.Publisher;
         var (finished, discarded) = StagedBatch.Recover(lake, checkpoint, publisher);
         if (finished + discarded > 0)

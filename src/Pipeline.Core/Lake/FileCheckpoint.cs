@@ -4,18 +4,104 @@ using System.Text.Json;
 namespace Pipeline.Lake;
 
 /// <summary>
-/// The set of inputs whose rows are durable in the lake: an append-only JSON-lines file, synced after every
-/// append. A line cut short by a crash is ignored on load (its batch is then redone, rewriting the same files).
+/// The set of inputs whose rows are durable in the lake: append-only JSON-lines files, one per delivery day
+/// (<see cref="CheckpointShard"/>), each synced after every append and read only when a run first meets that day.
+/// A line cut short by a crash is ignored on load (its batch's manifest is still staged, and recovery marks it
+/// again). A lake written before the files were split keeps its single <c>files.jsonl</c>, read whole at start.
 /// </summary>
 internal sealed class FileCheckpoint : IInputCheckpoint
 {
-    private readonly string _path;
+    private readonly string _directory;
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public FileCheckpoint(string path)
+    /// <param name="directory">The folder of the day files (<c>_checkpoints/files</c>).</param>
+    /// <param name="legacyFile">The single checkpoint file of older lakes, read if it exists.</param>
+    public FileCheckpoint(string directory, string? legacyFile = null)
     {
-        _path = path;
+        _directory = directory;
+        if (legacyFile is not null)
+        {
+            Load(legacyFile);
+        }
+    }
+
+    public bool IsDone(string key)
+    {
+        lock (_gate)
+        {
+            EnsureLoaded(CheckpointShard.Of(key));
+            return _done.Contains(key);
+        }
+    }
+
+    /// <summary>Records the input keys of committed batches; returns once they are on disk.</summary>
+    public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
+    {
+        lock (_gate)
+        {
+            var added = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (batchId, key) in entries)
+            {
+                var shard = CheckpointShard.Of(key);
+                EnsureLoaded(shard);
+                if (_done.Contains(key) || !keys.Add(key))
+                {
+                    continue;
+                }
+
+                if (!added.TryGetValue(shard, out var lines))
+                {
+                    added[shard] = lines = new StringBuilder();
+                }
+
+                lines.Append(JsonSerializer.Serialize(new CheckpointLine(key, batchId), CheckpointJson.Default.CheckpointLine)).Append('\n');
+            }
+
+            if (added.Count == 0)
+            {
+                return;
+            }
+
+            if (!Directory.Exists(_directory))
+            {
+                Directory.CreateDirectory(_directory);
+                Durable.SyncDirectory(Path.GetDirectoryName(_directory)!);
+            }
+
+            var created = false;
+            foreach (var (shard, lines) in added)
+            {
+                var path = ShardPath(shard);
+                created |= !File.Exists(path);
+                using var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+                fs.Write(Encoding.UTF8.GetBytes(lines.ToString()));
+                fs.Flush(flushToDisk: true);
+            }
+
+            if (created)
+            {
+                Durable.SyncDirectory(_directory);
+            }
+
+            _done.UnionWith(keys);
+        }
+    }
+
+    private string ShardPath(string shard) => Path.Combine(_directory, shard + ".jsonl");
+
+    private void EnsureLoaded(string shard)
+    {
+        if (_loaded.Add(shard))
+        {
+            Load(ShardPath(shard));
+        }
+    }
+
+    private void Load(string path)
+    {
         if (!File.Exists(path))
         {
             return;
@@ -35,66 +121,6 @@ internal sealed class FileCheckpoint : IInputCheckpoint
             {
                 // A torn last line from a crash mid-append; the batch it belonged to is not done.
             }
-        }
-    }
-
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _done.Count;
-            }
-        }
-    }
-
-    public bool IsDone(string key)
-    {
-        lock (_gate)
-        {
-            return _done.Contains(key);
-        }
-    }
-
-    /// <summary>Records the input keys of committed batches; returns once they are on disk.</summary>
-    public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
-    {
-        lock (_gate)
-        {
-            var sb = new StringBuilder();
-            var added = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (batchId, key) in entries)
-            {
-                if (_done.Contains(key) || added.Contains(key))
-                {
-                    continue;
-                }
-
-                sb.Append(JsonSerializer.Serialize(new CheckpointLine(key, batchId), CheckpointJson.Default.CheckpointLine)).Append('\n');
-                added.Add(key);
-            }
-
-            if (added.Count == 0)
-            {
-                return;
-            }
-
-            var dir = Path.GetDirectoryName(_path)!;
-            var created = !File.Exists(_path);
-            Directory.CreateDirectory(dir);
-            using (var fs = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read))
-            {
-                fs.Write(Encoding.UTF8.GetBytes(sb.ToString()));
-                fs.Flush(flushToDisk: true);
-            }
-
-            if (created)
-            {
-                Durable.SyncDirectory(dir);
-            }
-
-            _done.UnionWith(added);
         }
     }
 }

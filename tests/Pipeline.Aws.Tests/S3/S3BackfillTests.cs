@@ -85,9 +85,9 @@ public sealed class S3BackfillTests(LocalAws aws)
         {
             _ = victim.StandardError.ReadToEndAsync();
             _ = victim.StandardOutput.ReadToEndAsync();
-            var checkpoints = Path.Combine(lake, "_checkpoints", "files.jsonl");
+            var checkpoints = Path.Combine(lake, "_checkpoints", "files");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!(File.Exists(checkpoints) && new FileInfo(checkpoints).Length > 0) && !victim.HasExited)
+            while (!(Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints).Any(f => new FileInfo(f).Length > 0)) && !victim.HasExited)
             {
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no batch was committed");
                 Thread.Sleep(5);

@@ -40,13 +40,36 @@ public sealed class S3LakeTests(LocalAws aws)
         Assert.Equal(
             LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("lake-disk"))}"),
             LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("downloaded"))}"));
-        Assert.NotEmpty((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "org/lake/_checkpoints/files/" })).S3Objects);
+        var checkpointKeys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "org/lake/_checkpoints/files/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.NotEmpty(checkpointKeys);
+        Assert.All(checkpointKeys, k => Assert.Matches(@"^org/lake/_checkpoints/files/(\d{4}-\d{2}-\d{2}|other)/f[0-9a-f]{20}\.json$", k));
         Assert.Contains("s3://" + bucket + "/org/lake/_rejects/", toS3.Stderr, StringComparison.Ordinal);
 
         // A second run on another machine (a fresh staging folder) finds every input checkpointed in the bucket.
         var again = CliProcess.Run(Args(tmp.Sub("staging-2")));
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Matches(@"files\s+0 read", again.Stderr);
+    }
+
+    [Fact]
+    public async Task IsDone_CheckpointsOfThisAndOlderVersions_BothKnownToANewInstance()
+    {
+        using var tmp = new TempDir();
+        var bucket = "ckpt-" + Guid.NewGuid().ToString("N")[..8];
+        using var s3 = Client();
+        await s3.PutBucketAsync(bucket);
+        const string Day = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/20/a.json.gz|10|";
+        const string Legacy = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/19/b.json.gz|20|";
+        // An older lake's checkpoint object, directly under _checkpoints/files/.
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "lake/_checkpoints/files/f0.json", ContentBody = System.Text.Json.JsonSerializer.Serialize(new[] { Legacy }), UseChunkEncoding = false });
+        new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-1")).MarkDone([("f1", Day)]);
+
+        var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-2"));
+
+        Assert.True(lake.IsDone(Day));
+        Assert.True(lake.IsDone(Legacy));
+        Assert.False(lake.IsDone(Day.Replace("a.json.gz", "c.json.gz", StringComparison.Ordinal)));
+        Assert.NotNull(await s3.GetObjectMetadataAsync(bucket, "lake/_checkpoints/files/2026-11-20/f1.json"));
     }
 
     [Fact]
