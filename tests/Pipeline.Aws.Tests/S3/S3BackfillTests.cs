@@ -10,16 +10,13 @@ namespace Pipeline.Aws.Tests.S3;
 [Collection(LocalAwsCollection.Name)]
 public sealed class S3BackfillTests(LocalAws aws)
 {
-    private AmazonS3Client Client() => new(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-
     /// <summary>Writes a demo org archive (with digest, Insights and damaged files) and uploads it as the org trail's bucket.</summary>
     private async Task<(string Bucket, string Archive)> UploadArchiveAsync(TempDir tmp, int accounts, int days, int perDay)
     {
         var archive = tmp.Sub("archive");
         DemoArchiveWriter.Write(archive, new DemoShape(accounts, days, perDay, new DateOnly(2026, 11, 22), Seed: 3, AwkwardCases: true, Format: DemoFormat.S3LogFiles));
-        var bucket = "trail-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = Client();
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "trail");
         var files = Directory.GetFiles(archive, "*", SearchOption.AllDirectories);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (file, ct) =>
         {
@@ -60,7 +57,7 @@ public sealed class S3BackfillTests(LocalAws aws)
     {
         using var tmp = new TempDir();
         var (bucket, _) = await UploadArchiveAsync(tmp, accounts: 3, days: 2, perDay: 100);
-        using var s3 = Client();
+        using var s3 = aws.S3Client();
         var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects.Select(o => o.Key).ToList();
         var account = keys.Select(k => k.Split('/')).First(p => p.Length > 4 && p[3] == "CloudTrail")[2];
 

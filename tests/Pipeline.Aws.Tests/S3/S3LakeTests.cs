@@ -12,8 +12,6 @@ namespace Pipeline.Aws.Tests.S3;
 [Collection(LocalAwsCollection.Name)]
 public sealed class S3LakeTests(LocalAws aws)
 {
-    private AmazonS3Client Client() => new(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-
     private static Dictionary<string, string> LocalTable(string lake) =>
         Directory.GetFiles(Path.Combine(lake, "tls_events"), "*.parquet", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(lake, f).Replace('\\', '/'), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
@@ -24,9 +22,8 @@ public sealed class S3LakeTests(LocalAws aws)
         using var tmp = new TempDir();
         var archive = tmp.Sub("archive");
         DemoArchiveWriter.Write(archive, new DemoShape(3, 2, 150, new DateOnly(2026, 11, 22), Seed: 5, AwkwardCases: true, Format: DemoFormat.S3LogFiles));
-        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = Client();
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "lake");
         string[] Args(string staging) => ["ingest", "--source", archive, "--lake", $"s3://{bucket}/org/lake", "--endpoint", aws.S3Endpoint.ToString(), "--staging", staging];
 
         var toS3 = CliProcess.Run(Args(tmp.Sub("staging")));
@@ -55,9 +52,8 @@ public sealed class S3LakeTests(LocalAws aws)
     public async Task IsDone_CheckpointsOfThisAndOlderVersions_BothKnownToANewInstance()
     {
         using var tmp = new TempDir();
-        var bucket = "ckpt-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = Client();
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "ckpt");
         const string Day = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/20/a.json.gz|10|";
         const string Legacy = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/19/b.json.gz|20|";
         // An older lake's checkpoint object, directly under _checkpoints/files/.
@@ -76,9 +72,8 @@ public sealed class S3LakeTests(LocalAws aws)
     public async Task Publish_LargeFilesInParts_ObjectWholeAndStagingEmptied()
     {
         using var tmp = new TempDir();
-        var bucket = "parts-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = Client();
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "parts");
         var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging"), multipartThreshold: 1);
         var staged = tmp.Sub("big.bin");
         var content = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
@@ -105,9 +100,8 @@ public sealed class S3ReportTests(LocalAws aws)
         var archive = tmp.Sub("archive");
         DemoArchiveWriter.Write(archive, new DemoShape(3, 7, 100, new DateOnly(2026, 11, 22), Seed: 9, AwkwardCases: false, Format: DemoFormat.S3LogFiles));
         Assert.Equal(0, CliProcess.Run("ingest", "--source", archive, "--lake", tmp.Sub("lake")).ExitCode);
-        var bucket = "reports-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "reports");
 
         var run = CliProcess.Run("report", "--lake", tmp.Sub("lake"), "--week", "2026-W47", "--out", $"s3://{bucket}/weekly", "--endpoint", aws.S3Endpoint.ToString());
 
@@ -130,9 +124,8 @@ public sealed class S3LakeReportTests(LocalAws aws)
         using var tmp = new TempDir();
         var archive = tmp.Sub("archive");
         DemoArchiveWriter.Write(archive, new DemoShape(4, 21, 60, new DateOnly(2026, 11, 22), Seed: 13, AwkwardCases: true, Format: DemoFormat.S3LogFiles));
-        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "lake");
         var endpoint = aws.S3Endpoint.ToString();
         Assert.Equal(0, CliProcess.Run("ingest", "--source", archive, "--lake", tmp.Sub("lake")).ExitCode);
         var toS3 = CliProcess.Run("ingest", "--source", archive, "--lake", $"s3://{bucket}/org/lake", "--endpoint", endpoint, "--staging", tmp.Sub("staging"));
@@ -162,9 +155,8 @@ public sealed class S3LakeReportTests(LocalAws aws)
     [Fact]
     public async Task Cli_ReportFromS3LakeWithNothingInTheWindow_OneLineError()
     {
-        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "lake");
         using var tmp = new TempDir();
 
         var run = CliProcess.Run("report", "--lake", $"s3://{bucket}/lake", "--endpoint", aws.S3Endpoint.ToString(), "--week", "2026-W47", "--out", tmp.Sub("out"));
@@ -186,9 +178,8 @@ public sealed class S3StreamLakeTests(LocalAws aws)
         var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
         using var kinesis = client;
         await feeder.PutMixedAsync(2_000);
-        var bucket = "slake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "slake");
 
         // What a worker that died between uploading a batch and moving its checkpoint leaves: an intent and its object.
         const string orphan = "tls_events/event_date=2026-11-20/account_id=111111111111/part-orphan-0000.parquet";
@@ -237,9 +228,8 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         var messages = new MixedMessages();
         cluster.CreateTopic("trail", 2);
         cluster.Produce("trail", messages.Next(1_500));
-        var bucket = "klake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "klake");
 
         var run = CliProcess.Run(
             "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
@@ -262,9 +252,8 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         var messages = new MixedMessages();
         cluster.CreateTopic("trail", 2);
         cluster.Produce("trail", messages.Next(800));
-        var bucket = "wklake-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "wklake");
         using var worker = new WorkerProcess(
             ("Worker__Source", "kafka"),
             ("Worker__Lake", $"s3://{bucket}/lake"),
@@ -296,9 +285,8 @@ public sealed class S3CompactionTests(LocalAws aws)
     public async Task Cli_CompactS3Lake_OneObjectPerPartitionEveryEventOnce()
     {
         using var tmp = new TempDir();
-        var bucket = "compact-" + Guid.NewGuid().ToString("N")[..8];
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "compact");
         for (var run = 0; run < 3; run++)
         {
             var records = Enumerable.Range(0, 40).Select(i => Records.Record($"e-{run}-{i}", $"2026-11-20T{i % 24:D2}:00:00Z", i % 2 == 0 ? "111111111111" : "222222222222"))

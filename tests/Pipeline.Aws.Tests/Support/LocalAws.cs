@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using Amazon.S3;
 
 namespace Pipeline.Aws.Tests.Support;
 
@@ -40,6 +41,17 @@ public sealed class LocalAws : IAsyncLifetime
         var s3Data = Path.Combine(Path.GetTempPath(), "pipeline-s3rver-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(s3Data);
         S3Endpoint = await StartAsync(tools, Path.Combine("s3rver", "bin", "s3rver.js"), "--address", "127.0.0.1", "--directory", s3Data, "--silent").ConfigureAwait(false);
+    }
+
+    /// <summary>A client of the local S3 server (s3rver): path-style addressing, the static credentials.</summary>
+    public AmazonS3Client S3Client() => new(Credentials, new AmazonS3Config { ServiceURL = S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    /// <summary>Creates a bucket of its own for a test, <c>PREFIX-random</c>, and returns its name.</summary>
+    public static async Task<string> NewBucketAsync(AmazonS3Client s3, string prefix)
+    {
+        var bucket = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        await s3.PutBucketAsync(bucket).ConfigureAwait(false);
+        return bucket;
     }
 
     public Task DisposeAsync()

@@ -50,9 +50,8 @@ public sealed class WorkerProcessTests(LocalAws aws)
         var name = StreamHarness.UniqueName("worker-s3");
         var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
         using var kinesis = client;
-        using var s3 = new AmazonS3Client(LocalAws.Credentials, new AmazonS3Config { ServiceURL = aws.S3Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        var bucket = "lake-" + Guid.NewGuid().ToString("N")[..8];
-        await s3.PutBucketAsync(bucket);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "lake");
         await feeder.PutMixedAsync(600);
         using var worker = new WorkerProcess(
             ("Worker__Lake", $"s3://{bucket}/org/lake"),
