@@ -11,6 +11,16 @@ namespace Pipeline.Aws.Tests.Worker;
 [Collection(LocalAwsCollection.Name)]
 public sealed class WorkerProcessTests(LocalAws aws)
 {
+    /// <summary>A worker on the local Kinesis and lease table, flushing only when stopped, writing to <paramref name="lake"/>.</summary>
+    private WorkerProcess KinesisWorker(string stream, params (string Name, string Value)[] lake) => new(
+        [.. lake,
+        ("Kinesis__Stream", stream),
+        ("Kinesis__Endpoint", aws.KinesisEndpoint.ToString()),
+        ("Kinesis__LeaseTable", "leases-" + stream),
+        ("Kinesis__DynamoDbEndpoint", aws.DynamoDbEndpoint.ToString()),
+        ("Kinesis__FlushAge", "01:00:00"),
+        ("Kinesis__IdlePollInterval", "00:00:00.100")]);
+
     [Fact]
     public async Task Worker_RunsThenSigterm_HealthMetricsAndGracefulFlush()
     {
@@ -19,14 +29,7 @@ public sealed class WorkerProcessTests(LocalAws aws)
         var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 2);
         using var kinesis = client;
         await feeder.PutMixedAsync(1_000);
-        using var worker = new WorkerProcess(
-            ("Worker__Lake", tmp.Path),
-            ("Kinesis__Stream", name),
-            ("Kinesis__Endpoint", aws.KinesisEndpoint.ToString()),
-            ("Kinesis__LeaseTable", "leases-" + name),
-            ("Kinesis__DynamoDbEndpoint", aws.DynamoDbEndpoint.ToString()),
-            ("Kinesis__FlushAge", "01:00:00"),
-            ("Kinesis__IdlePollInterval", "00:00:00.100"));
+        using var worker = KinesisWorker(name, ("Worker__Lake", tmp.Path));
 
         await worker.UntilAsync(async () => (await worker.GetAsync("/health/live")).Status == HttpStatusCode.OK, "never live");
         await worker.UntilAsync(async () => (await worker.GetAsync("/health/ready")).Status == HttpStatusCode.OK, "never ready");
@@ -53,16 +56,8 @@ public sealed class WorkerProcessTests(LocalAws aws)
         using var s3 = aws.S3Client();
         var bucket = await LocalAws.NewBucketAsync(s3, "lake");
         await feeder.PutMixedAsync(600);
-        using var worker = new WorkerProcess(
-            ("Worker__Lake", $"s3://{bucket}/org/lake"),
-            ("Worker__Staging", tmp.Sub("staging")),
-            ("Worker__S3Endpoint", aws.S3Endpoint.ToString()),
-            ("Kinesis__Stream", name),
-            ("Kinesis__Endpoint", aws.KinesisEndpoint.ToString()),
-            ("Kinesis__LeaseTable", "leases-" + name),
-            ("Kinesis__DynamoDbEndpoint", aws.DynamoDbEndpoint.ToString()),
-            ("Kinesis__FlushAge", "01:00:00"),
-            ("Kinesis__IdlePollInterval", "00:00:00.100"));
+        using var worker = KinesisWorker(
+            name, ("Worker__Lake", $"s3://{bucket}/org/lake"), ("Worker__Staging", tmp.Sub("staging")), ("Worker__S3Endpoint", aws.S3Endpoint.ToString()));
 
         await worker.UntilAsync(async () => WorkerProcess.Metric((await worker.GetAsync("/metrics")).Body, "pipeline_records_total") >= 600, "records never counted");
         worker.Signal("TERM");
