@@ -56,7 +56,14 @@ public sealed class DuckDbLake : IDisposable
     {
         var union = _unionByName ? ", union_by_name = true" : "";
         var files = string.Join(", ", _globs.Select(g => $"'{g.Replace("'", "''", StringComparison.Ordinal)}'"));
-        Execute($"CREATE OR REPLACE VIEW tls_events AS SELECT * FROM read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false{union})");
+        try
+        {
+            Execute($"CREATE OR REPLACE VIEW tls_events AS SELECT * FROM read_parquet([{files}], hive_partitioning = true, hive_types_autocast = false{union})");
+        }
+        catch (DuckDBException ex)
+        {
+            throw Unreadable(ex);
+        }
     }
 
     private static string Glob(string table, string day) => Path.Combine(table, day, "*", "*.parquet").Replace('\\', '/');
@@ -136,15 +143,25 @@ public sealed class DuckDbLake : IDisposable
     {
         try
         {
-            return ReadOnce(sql, map);
+            try
+            {
+                return ReadOnce(sql, map);
+            }
+            catch (DuckDBException ex) when (!_unionByName && IsSchemaMismatch(ex))
+            {
+                _unionByName = true;
+                CreateView();
+                return ReadOnce(sql, map);
+            }
         }
-        catch (DuckDBException ex) when (!_unionByName && IsSchemaMismatch(ex))
+        catch (DuckDBException ex)
         {
-            _unionByName = true;
-            CreateView();
-            return ReadOnce(sql, map);
+            throw Unreadable(ex);
         }
     }
+
+    /// <summary>A damaged or foreign file in the window: the report stops rather than under-count, naming the file.</summary>
+    private static ReportException Unreadable(DuckDBException ex) => new("the lake could not be read: " + ex.Message.Split('\n')[0].Trim(), ex);
 
     private List<T> ReadOnce<T>(string sql, Func<System.Data.Common.DbDataReader, T> map)
     {

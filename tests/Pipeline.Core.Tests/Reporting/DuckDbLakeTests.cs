@@ -80,7 +80,9 @@ public sealed class DuckDbLakeTests
 
         Assert.Equal(8, weeks.Single(w => w.WeekStart == new DateOnly(2026, 11, 16) && w.Account == A).LegacyCalls);
         Assert.Empty(empty);
-        Assert.Throws<DuckDBException>(() => lakeDb.AccountWeeks(new SqlParameters(new DateOnly(2025, 1, 6), new DateOnly(2025, 1, 12), [])));
+        var damaged = Assert.Throws<ReportException>(() => lakeDb.AccountWeeks(new SqlParameters(new DateOnly(2025, 1, 6), new DateOnly(2025, 1, 12), [])));
+        Assert.StartsWith("the lake could not be read: ", damaged.Message, StringComparison.Ordinal);
+        Assert.Contains("part-bad-0000.parquet", damaged.Message, StringComparison.Ordinal);
     }
 
     [Fact]
