@@ -48,7 +48,9 @@ public static class ReportJob
         OrgReport org;
         using (var lake = new DuckDbLake(request.Lake))
         {
-            progress?.Invoke($"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}");
+            var window = lake.Window(p);
+            progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}: {window.Days} days with data, {window.Files:N0} files, {window.Bytes / 1048576.0:N1} MiB"));
             var weeks = lake.AccountWeeks(p);
             if (!weeks.Exists(w => w.WeekStart == request.Week.Monday))
             {

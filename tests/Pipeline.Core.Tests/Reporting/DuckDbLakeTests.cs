@@ -80,6 +80,13 @@ public sealed class DuckDbLakeTests
 
         Assert.Equal(8, weeks.Single(w => w.WeekStart == new DateOnly(2026, 11, 16) && w.Account == A).LegacyCalls);
         Assert.Empty(empty);
+        // 11-12, 11-15 and 11-16 to 11-22 but the 21st, which has folders and no file.
+        var window = lakeDb.Window(Weeks46To47);
+        Assert.Equal(8, window.Days);
+        Assert.Equal(
+            Directory.GetDirectories(table, "event_date=2026-11-*").Where(d => string.CompareOrdinal(Path.GetFileName(d), "event_date=2026-11-22") <= 0)
+                .Sum(d => Directory.GetFiles(d, "*.parquet", SearchOption.AllDirectories).Length),
+            window.Files);
         var damaged = Assert.Throws<ReportException>(() => lakeDb.AccountWeeks(new SqlParameters(new DateOnly(2025, 1, 6), new DateOnly(2025, 1, 12), [])));
         Assert.StartsWith("the lake could not be read: ", damaged.Message, StringComparison.Ordinal);
         Assert.Contains("part-bad-0000.parquet", damaged.Message, StringComparison.Ordinal);
