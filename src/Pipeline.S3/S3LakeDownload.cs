@@ -18,8 +18,11 @@ public static partial class S3LakeDownload
     [GeneratedRegex(@"^tls_events/event_date=\d{4}-\d{2}-\d{2}/account_id=\d{12}/[A-Za-z0-9._-]+\.parquet$")]
     private static partial Regex TableKey();
 
-    /// <summary>Downloads the days <paramref name="from"/> to <paramref name="to"/> of <paramref name="lakeUri"/> into <paramref name="local"/>.</summary>
-    public static LakeDownload Window(IAmazonS3 s3, string lakeUri, DateOnly from, DateOnly to, string local, int parallelism = 8)
+    /// <summary>
+    /// Downloads the days <paramref name="from"/> to <paramref name="to"/> of <paramref name="lakeUri"/> into
+    /// <paramref name="local"/>; <paramref name="listed"/> hears what will be fetched before the downloads start.
+    /// </summary>
+    public static LakeDownload Window(IAmazonS3 s3, string lakeUri, DateOnly from, DateOnly to, string local, Action<LakeDownload>? listed = null, int parallelism = 8)
     {
         var location = S3ArchiveLocation.Parse(lakeUri);
         var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
@@ -46,6 +49,8 @@ public static partial class S3LakeDownload
             while (token is not null);
         }
 
+        var total = new LakeDownload(objects.Count, objects.Sum(o => o.Size));
+        listed?.Invoke(total);
         Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, o =>
         {
             var path = Path.Combine(local, o.Relative.Replace('/', Path.DirectorySeparatorChar));
@@ -55,6 +60,6 @@ public static partial class S3LakeDownload
             response.ResponseStream.CopyTo(file);
         });
 
-        return new LakeDownload(objects.Count, objects.Sum(o => o.Size));
+        return total;
     }
 }

@@ -69,11 +69,12 @@ internal static class ReportCommand
     {
         Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
         using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
-        System.Console.Error.WriteLine($"report: downloading {request.Lake} from {request.From:yyyy-MM-dd} to {request.To:yyyy-MM-dd} …");
+        System.Console.Error.WriteLine($"report: listing {request.Lake} from {request.From:yyyy-MM-dd} to {request.To:yyyy-MM-dd} …");
         Pipeline.S3.LakeDownload got;
         try
         {
-            got = Pipeline.S3.S3LakeDownload.Window(s3, request.Lake, request.From, request.To, local);
+            got = Pipeline.S3.S3LakeDownload.Window(s3, request.Lake, request.From, request.To, local, listed: total => System.Console.Error.WriteLine(
+                string.Create(CultureInfo.InvariantCulture, $"report: fetching {total.Objects:N0} objects, {total.Bytes / 1048576.0:N1} MiB …")));
         }
         catch (FormatException e)
         {
@@ -85,7 +86,6 @@ internal static class ReportCommand
             throw new UsageException($"no tls_events data in lake {request.Lake} from {request.From:yyyy-MM-dd} to {request.To:yyyy-MM-dd} (run `pipeline ingest` first, or check --week)");
         }
 
-        System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {got.Objects:N0} objects, {got.Bytes / 1048576.0:N1} MiB"));
     }
 
     private static int Run(ParseResult parse, ReportRequest request)
