@@ -22,7 +22,7 @@ public sealed class IngestOptions
     [Range(16, 1024 * 1024)]
     public int MemoryBudgetMiB { get; set; } = DefaultMemoryBudgetMiB;
 
-    /// <summary>Rows in one output file (one row group) at most.</summary>
+    /// <summary>Rows in one output file at most (its legacy-TLS and other row groups together).</summary>
     [Range(1000, 50_000_000)]
     public int MaxRowsPerFile { get; set; } = DefaultMaxRowsPerFile;
 
