@@ -88,24 +88,22 @@ internal static unsafe class TlsEventParquetWriter
     /// </summary>
     private static int LegacyFirst(ReadOnlySpan<ByteArray> tlsVersions, Span<int> order)
     {
+        // One pass: legacy rows fill the front, the others the back (reversed, then turned around).
         var legacy = 0;
+        var back = tlsVersions.Length;
         for (var i = 0; i < tlsVersions.Length; i++)
         {
             if (IsLegacy(tlsVersions[i]))
             {
                 order[legacy++] = i;
             }
-        }
-
-        var next = legacy;
-        for (var i = 0; i < tlsVersions.Length; i++)
-        {
-            if (!IsLegacy(tlsVersions[i]))
+            else
             {
-                order[next++] = i;
+                order[--back] = i;
             }
         }
 
+        order[legacy..tlsVersions.Length].Reverse();
         return legacy;
     }
 
