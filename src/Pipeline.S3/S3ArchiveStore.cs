@@ -188,20 +188,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         return folders.Count == 0 && any ? null : folders;
     }
 
-    private List<S3Object> ListFlat(string prefix)
-    {
-        var objects = new List<S3Object>();
-        string? token = null;
-        do
-        {
-            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, ContinuationToken = token }));
-            objects.AddRange(page.S3Objects ?? []);
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
-
-        return objects;
-    }
+    private List<S3Object> ListFlat(string prefix) => S3Listing.Objects(s3, location.Bucket, prefix);
 
     private static string Name(string folder) => folder.TrimEnd('/')[(folder.TrimEnd('/').LastIndexOf('/') + 1)..];
 }

@@ -19,15 +19,7 @@ public static class S3Compaction
         var location = S3ArchiveLocation.Parse(lakeUri);
         var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
         var dayPrefix = $"{prefix}tls_events/event_date={date:yyyy-MM-dd}/";
-        var objects = new List<S3Object>();
-        string? token = null;
-        do
-        {
-            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = dayPrefix, ContinuationToken = token }));
-            objects.AddRange((page.S3Objects ?? []).Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
+        var objects = S3Listing.Objects(s3, location.Bucket, dayPrefix).Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
 
         var work = Path.Combine(Path.GetTempPath(), "pipeline-compact-" + Guid.NewGuid().ToString("N")[..8]);
         try

@@ -115,8 +115,7 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
     public (int Kept, int Deleted) Recover(string partition, Func<string, bool> committed)
     {
         int kept = 0, deleted = 0;
-        var page = S3Retry.Run(() => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = $"{_prefix}_staging/{partition}/" }));
-        foreach (var o in page.S3Objects ?? [])
+        foreach (var o in S3Listing.Objects(_s3, _bucket, $"{_prefix}_staging/{partition}/"))
         {
             if (ReadIntent(o.Key) is { } intent)
             {
@@ -230,19 +229,8 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
     }
 
-    private List<string> List(string prefix, string? delimiter)
-    {
-        var keys = new List<string>();
-        string? token = null;
-        do
-        {
-            var page = S3Retry.Run(() => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = token }));
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
-        return keys;
-    }
+    private List<string> List(string prefix, string? delimiter) =>
+        S3Listing.Objects(_s3, _bucket, prefix, delimiter).Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)).ToList();
 
     private void Load(string objectKey)
     {

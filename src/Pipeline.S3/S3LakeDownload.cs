@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Amazon.S3;
-using Amazon.S3.Model;
 
 namespace Pipeline.S3;
 
@@ -30,23 +29,14 @@ public static partial class S3LakeDownload
         var objects = new List<(string Key, string Relative, long Size)>();
         foreach (var day in days)
         {
-            var dayPrefix = $"{prefix}tls_events/event_date={day:yyyy-MM-dd}/";
-            string? token = null;
-            do
+            foreach (var o in S3Listing.Objects(s3, location.Bucket, $"{prefix}tls_events/event_date={day:yyyy-MM-dd}/"))
             {
-                var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = dayPrefix, ContinuationToken = token }));
-                foreach (var o in page.S3Objects ?? [])
+                var relative = o.Key[prefix.Length..];
+                if (TableKey().IsMatch(relative))
                 {
-                    var relative = o.Key[prefix.Length..];
-                    if (TableKey().IsMatch(relative))
-                    {
-                        objects.Add((o.Key, relative, o.Size ?? 0));
-                    }
+                    objects.Add((o.Key, relative, o.Size ?? 0));
                 }
-
-                token = page.IsTruncated == true ? page.NextContinuationToken : null;
             }
-            while (token is not null);
         }
 
         var total = new LakeDownload(objects.Count, objects.Sum(o => o.Size));
