@@ -82,11 +82,7 @@ internal static class StreamCommand
             var err = System.Console.Error;
             await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
             await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
-            await err.WriteLineAsync(string.Create(inv, $"  events      {stats.Ingest.Records:N0} CloudTrail records; {stats.Ingest.EventsWritten:N0} events written to {stats.Ingest.FilesWritten:N0} Parquet files; {stats.Ingest.ControlMessages:N0} control messages; {stats.Ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
-            foreach (var sample in stats.Ingest.RejectSamples.Take(5))
-            {
-                await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
-            }
+            await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
 
             ct.ThrowIfCancellationRequested();
             return 0;
@@ -146,14 +142,20 @@ internal static class StreamCommand
         var err = System.Console.Error;
         await err.WriteLineAsync(string.Create(inv, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
         await err.WriteLineAsync(string.Create(inv, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered")).ConfigureAwait(false);
-        await err.WriteLineAsync(string.Create(inv, $"  events      {stats.Ingest.Records:N0} CloudTrail records; {stats.Ingest.EventsWritten:N0} events written to {stats.Ingest.FilesWritten:N0} Parquet files; {stats.Ingest.ControlMessages:N0} control messages; {stats.Ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
-        foreach (var sample in stats.Ingest.RejectSamples.Take(5))
-        {
-            await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
-        }
+        await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
 
         ct.ThrowIfCancellationRequested();
         return 0;
+    }
+
+    /// <summary>The summary's events line and a few rejects, the same for every stream source.</summary>
+    private static async Task WriteEventsAsync(TextWriter err, IngestStats ingest)
+    {
+        await err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  events      {ingest.Records:N0} CloudTrail records; {ingest.EventsWritten:N0} events written to {ingest.FilesWritten:N0} Parquet files; {ingest.ControlMessages:N0} control messages; {ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
+        foreach (var sample in ingest.RejectSamples.Take(5))
+        {
+            await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
+        }
     }
 
     private static string Line(StreamStats stats, double elapsed)
