@@ -21,13 +21,26 @@ public sealed class ComposeTests
 
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':'))
         {
-            if (File.Exists(Path.Combine(dir, "docker")))
+            // A Docker CLI counts only with its compose plugin ("docker compose version" answers).
+            if (File.Exists(Path.Combine(dir, "docker")) && HasComposePlugin(Path.Combine(dir, "docker")))
             {
                 return (Path.Combine(dir, "docker"), ["compose"]);
             }
         }
 
         return null;
+    }
+
+    private static bool HasComposePlugin(string docker)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(docker) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("compose");
+        psi.ArgumentList.Add("version");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0;
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args)
