@@ -1,76 +1,183 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
-using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Projection;
 
 namespace Pipeline.Decoding;
 
 /// <summary>
-/// Turns bytes in any of the forms CloudTrail reaches us in into projected rows: gzip (by magic bytes, never by
-/// name), KPL aggregates, S3 log files (<c>{"Records":[…]}</c>), newline-delimited records, EventBridge events
-/// (one per line or a JSON array) and CloudWatch Logs subscription payloads. One instance per worker thread:
-/// it reuses its row and buffers.
+/// Turns bytes in any of the forms CloudTrail reaches us in into projected rows, deciding each layer by content,
+/// never by name:
+/// <list type="bullet">
+/// <item>gzip (RFC 1952), one member or many, each checked against its own trailer, and gzip inside gzip;</item>
+/// <item>KPL aggregates;</item>
+/// <item>a stream of JSON values one after another, with or without whitespace or newlines between them (NDJSON,
+/// Firehose's <c>{…}{…}</c>), where each value is any envelope: a record, an S3 log file (<c>{"Records":[…]}</c>),
+/// an EventBridge event, a CloudWatch Logs payload, a <c>lookup-events</c> page (<c>{"Events":[…]}</c>) or event,
+/// or an array of those.</item>
+/// </list>
+/// Large envelopes (<c>Records</c>, <c>Events</c>, top-level arrays) are streamed element by element, so memory
+/// follows the largest value, not the input. A damaged value is one reject naming its byte offset and line; reading
+/// resumes at the next value (or member) boundary. One instance per worker thread: it reuses its row and buffers.
 /// </summary>
 internal sealed class RecordDecoder(DecoderLimits limits)
 {
     private const int MaxEnvelopeDepth = 6;
+    private const int MaxGzipLayers = 2;
+
+    // A value is decoded once this much of what follows it is in the window (or the input has ended), so that a
+    // value cut by the window's end is rare; a cut one is retried after the window is refilled.
+    private const int Lookahead = 32 * 1024;
+    private const int InitialBuffer = 256 * 1024;
+
     private static readonly JsonReaderOptions MultiValue = new() { AllowMultipleValues = true, MaxDepth = 4096 };
     private static readonly JsonReaderOptions SingleValue = new() { MaxDepth = 4096 };
+    private static readonly SearchValues<byte> StringStops = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
+    private static readonly SearchValues<byte> Structure = SearchValues.Create("\"{}[]"u8);
 
     private readonly ProjectedRow _row = new();
     private readonly List<Range> _kplRanges = [];
     private IRecordSink _sink = null!;
     private InputContext _input;
+    private RecordPosition _layer = RecordPosition.WholeInput;
+    private bool _inSink;
+
+    // The value stream's state, kept across windows of one stream.
+    private Frame _frame;
+    private long _frameStart;
+    private long _frameLine;
+    private int _elementIndex;
+    private long _lines;
+    private long _linesAt;
+    private bool _anyValue;
+    private bool _sourceDamaged;
+    private bool _abandoned;
+    private bool _resyncing;
+    private long _resyncFrom;
+    private long _resyncLine;
+    private long _resyncScan;
+    private string? _resyncReason;
+    private byte _prevSig;
+    private bool _newlineSinceSig;
+    private bool _boundary;
+    private bool _segmentEnd;
+    private bool _skipping;
+    private long _skipFrom;
+    private int _skipDepth;
+    private bool _skipInString;
+    private bool _skipEscape;
+    private bool _skipStarted;
 
     public RecordDecoder()
         : this(new DecoderLimits())
     {
     }
 
-    /// <summary>Decodes a whole input (a file or an S3 object body) read as a stream.</summary>
+    private enum Frame
+    {
+        /// <summary>Between top-level values.</summary>
+        Top,
+
+        /// <summary>Inside an S3 log file's <c>Records</c> array.</summary>
+        Records,
+
+        /// <summary>Inside a lookup-events page's <c>Events</c> array.</summary>
+        Events,
+
+        /// <summary>Inside a top-level array.</summary>
+        Array,
+
+        /// <summary>After a streamed <c>Records</c>/<c>Events</c> array, before its object closes.</summary>
+        Tail,
+    }
+
+    private enum Found
+    {
+        /// <summary>A whole value, read.</summary>
+        Value,
+
+        /// <summary>The window ends inside the value and more input follows.</summary>
+        NeedMore,
+
+        /// <summary>The input (or the segment before a damaged gzip member) ends inside the value.</summary>
+        Cut,
+
+        /// <summary>Not JSON, or not well-formed.</summary>
+        Damaged,
+    }
+
+    /// <summary>
+    /// Decodes a whole input (a file or an S3 object body) read as a stream. Read errors (<see cref="IOException"/>)
+    /// propagate: they say nothing about the content, so the caller retries or fails the input instead of rejecting it.
+    /// </summary>
     public void Decode(Stream source, in InputContext input, IRecordSink sink)
     {
         _sink = sink;
         _input = input;
-        var head = new byte[4];
-        int n;
-        try
-        {
-            n = source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-        catch (IOException e)
-        {
-            RejectInput(RejectReason.ReadError, e.Message);
-            return;
-        }
-
+        _layer = RecordPosition.WholeInput;
+        _sourceDamaged = false;
+        Span<byte> head = stackalloc byte[4];
+        var n = source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         if (n == 0)
         {
             RejectInput(RejectReason.EmptyInput, "the input has no bytes");
             return;
         }
 
-        var prefix = head.AsMemory(0, n);
-        if (n >= 2 && head[0] == 0x1F && head[1] == 0x8B)
+        DecodeLayer(source, head[..n], 0);
+    }
+
+    /// <summary>Decodes one message (a Kinesis record's data, a Kafka value): gzip, KPL or JSON, sniffed by content.</summary>
+    public void DecodeMessage(ReadOnlySpan<byte> data, in InputContext input, IRecordSink sink)
+    {
+        _sink = sink;
+        _input = input;
+        _layer = RecordPosition.WholeInput;
+        DecodeBlob(data, 0);
+    }
+
+    private static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1F && head[1] == 0x8B;
+
+    /// <summary>Decodes a stream whose first bytes, already read, are <paramref name="head"/>.</summary>
+    private void DecodeLayer(Stream source, ReadOnlySpan<byte> head, int gzipLayers)
+    {
+        if (IsGzip(head))
         {
-            DecodeGzipStream(source, prefix);
+            if (gzipLayers >= MaxGzipLayers)
+            {
+                Reject(_layer, RejectReason.CorruptGzip, $"gzip nested more than {MaxGzipLayers} deep");
+                return;
+            }
+
+            using var gz = new GzipMembers(source, head, OnGzipDamage);
+            Span<byte> innerHead = stackalloc byte[4];
+            var n = ReadHead(gz, innerHead);
+            if (n == 0)
+            {
+                if (!_sourceDamaged)
+                {
+                    Reject(_layer, RejectReason.EmptyInput, "the gzip data decompresses to no bytes");
+                }
+
+                return;
+            }
+
+            DecodeLayer(gz, innerHead[..n], gzipLayers + 1);
             return;
         }
 
-        using var stream = new GzipTailStream(source, prefix);
-        if (KplAggregate.IsAggregated(head.AsSpan(0, n)))
+        if (KplAggregate.IsAggregated(head))
         {
-            var all = ReadAll(stream, limits.MaxDocumentBytes, out var length, out var tooLarge);
+            var all = ReadAll(source, head, limits.MaxDocumentBytes, out var length, out var tooLarge);
             try
             {
                 if (tooLarge)
                 {
-                    RejectInput(RejectReason.TooLarge, $"KPL aggregate larger than {limits.MaxDocumentBytes} bytes");
+                    Reject(_layer, RejectReason.TooLarge, $"KPL aggregate larger than {limits.MaxDocumentBytes} bytes");
                     return;
                 }
 
-                DecodeKpl(all.AsSpan(0, length), RecordPosition.WholeInput);
+                DecodeKpl(all.AsSpan(0, length));
             }
             finally
             {
@@ -80,47 +187,53 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             return;
         }
 
-        DecodeJsonStream(stream, gzip: null);
+        DecodeJsonStream(source, head);
     }
 
-    /// <summary>Decodes one message (a Kinesis record's data, a Kafka value): gzip, KPL or JSON, sniffed by content.</summary>
-    public void DecodeMessage(ReadOnlySpan<byte> data, in InputContext input, IRecordSink sink)
+    /// <summary>Reads the first bytes of a gzip layer, passing over members damaged before they produced any.</summary>
+    private static int ReadHead(GzipMembers gz, Span<byte> head)
     {
-        _sink = sink;
-        _input = input;
-        DecodeBlob(data, RecordPosition.WholeInput, 0);
+        var n = 0;
+        while (n < head.Length)
+        {
+            var r = gz.Read(head[n..]);
+            if (r == 0 && !gz.TakeBreak())
+            {
+                break;
+            }
+
+            n += r;
+        }
+
+        return n;
     }
 
-    private void DecodeBlob(ReadOnlySpan<byte> data, RecordPosition pos, int depth)
+    private void OnGzipDamage(GzipDamage d)
     {
+        _sourceDamaged = true;
+        Reject(_layer with { Member = d.Member }, d.Reason, $"{d.Detail}; the member starts at compressed byte {d.CompressedOffset}");
+    }
+
+    private void DecodeBlob(ReadOnlySpan<byte> data, int gzipLayers)
+    {
+        _sourceDamaged = false;
         if (data.IsEmpty)
         {
-            Reject(pos, RejectReason.EmptyInput, "empty message");
+            Reject(_layer, RejectReason.EmptyInput, "empty message");
             return;
         }
 
-        if (data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
+        if (IsGzip(data))
         {
-            if (depth > 1)
+            unsafe
             {
-                Reject(pos, RejectReason.CorruptGzip, "gzip nested too deeply");
-                return;
-            }
-
-            byte[]? plain = null;
-            try
-            {
-                plain = Gunzip(data, pos, out var length);
-                if (plain is not null)
+                // Read in place (pinned), not copied: Kinesis and Kafka hand over one buffer per record.
+                fixed (byte* start = data)
                 {
-                    DecodeBlob(plain.AsSpan(0, length), pos, depth + 1);
-                }
-            }
-            finally
-            {
-                if (plain is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(plain);
+                    using var raw = new UnmanagedMemoryStream(start, data.Length);
+                    var head = data[..Math.Min(4, data.Length)];
+                    raw.Position = head.Length;
+                    DecodeLayer(raw, head, gzipLayers);
                 }
             }
 
@@ -129,191 +242,133 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
         if (KplAggregate.IsAggregated(data))
         {
-            DecodeKpl(data, pos);
+            DecodeKpl(data);
             return;
         }
 
-        DecodeJsonValues(data, pos, MultiValue);
+        ResetScanner();
+        Scan(data, 0, final: true);
     }
 
-    private void DecodeKpl(ReadOnlySpan<byte> blob, RecordPosition pos)
+    private void DecodeKpl(ReadOnlySpan<byte> blob)
     {
         if (!KplAggregate.TryDeaggregate(blob, _kplRanges, out var badChecksum, out var error))
         {
-            Reject(pos, badChecksum ? RejectReason.KplChecksum : RejectReason.KplMalformed, error);
+            Reject(_layer, badChecksum ? RejectReason.KplChecksum : RejectReason.KplMalformed, error);
             return;
         }
 
         // Copy: a nested decode may reuse the list.
         var ranges = _kplRanges.ToArray();
+        var outer = _layer;
         for (var i = 0; i < ranges.Length; i++)
         {
-            DecodeBlob(blob[ranges[i]], pos with { KplRecord = i }, 1);
+            _layer = outer with { KplRecord = i };
+            DecodeBlob(blob[ranges[i]], 1);
         }
+
+        _layer = outer;
     }
 
-    private unsafe byte[]? Gunzip(ReadOnlySpan<byte> data, RecordPosition pos, out int length)
-    {
-        length = 0;
+    // ----- The value stream -----
 
-        // The message is read in place (pinned), not copied: Kinesis and Kafka hand over one per record.
-        fixed (byte* start = data)
-        {
-            using var raw = new UnmanagedMemoryStream(start, data.Length);
-            return Gunzip(raw, pos, out length);
-        }
+    private void ResetScanner()
+    {
+        _frame = Frame.Top;
+        _lines = 0;
+        _linesAt = 0;
+        _anyValue = false;
+        _abandoned = false;
+        _resyncing = false;
+        _skipping = false;
+        _boundary = false;
+        _segmentEnd = false;
     }
 
-    private byte[]? Gunzip(Stream raw, RecordPosition pos, out int length)
+    /// <summary>Reads a stream of JSON values through a sliding window; see <see cref="Scan"/>.</summary>
+    private void DecodeJsonStream(Stream stream, ReadOnlySpan<byte> head)
     {
-        length = 0;
-        using var tail = new GzipTailStream(raw, ReadOnlyMemory<byte>.Empty);
-        using var gz = new GZipStream(tail, CompressionMode.Decompress);
-        byte[] buffer;
-        bool tooLarge;
-        try
-        {
-            buffer = ReadAll(gz, limits.MaxDocumentBytes, out length, out tooLarge);
-            tail.Drain();
-        }
-        catch (InvalidDataException e)
-        {
-            Reject(pos, RejectReason.CorruptGzip, CorruptText(e));
-            return null;
-        }
-
-        if (tooLarge)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            Reject(pos, RejectReason.TooLarge, $"decompressed message larger than {limits.MaxDocumentBytes} bytes");
-            return null;
-        }
-
-        if (tail.TrailerSize != (uint)length)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            Reject(pos, RejectReason.TruncatedGzip, TruncationText(length, tail.TrailerSize));
-            return null;
-        }
-
-        return buffer;
-    }
-
-    // GZipStream's own text ("unsupported compression method") misleads for damaged data.
-    private static string CorruptText(InvalidDataException e) => $"gzip data is damaged and cannot be decompressed ({e.Message})";
-
-    private static string TruncationText(long produced, uint? trailer) =>
-        $"gzip data ends early: decompressed {produced} bytes but the gzip trailer says {trailer?.ToString() ?? "nothing"} (truncated, or a multi-member gzip)";
-
-    private void DecodeGzipStream(Stream source, ReadOnlyMemory<byte> prefix)
-    {
-        using var tail = new GzipTailStream(source, prefix);
-        using var gz = new GZipStream(tail, CompressionMode.Decompress);
-        try
-        {
-            DecodeJsonStream(gz, tail);
-        }
-        catch (InvalidDataException e)
-        {
-            RejectInput(RejectReason.CorruptGzip, CorruptText(e));
-        }
-    }
-
-    /// <summary>
-    /// Newline-delimited input is read line by line (a bad line costs only itself); anything else is read whole
-    /// and parsed as a sequence of JSON values. The first line decides: a complete object or array on it means
-    /// one value per line.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DecodeJsonStream(Stream stream, GzipTailStream? gzip)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        ResetScanner();
+        var gzip = stream as GzipMembers;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        head.CopyTo(buffer);
         var start = 0;
-        var end = 0;
+        var end = head.Length;
+        long before = 0;
         var eof = false;
-        long consumedBefore = 0;
-        long lineNo = 0;
         try
         {
-            // Fill until the first newline (or the end) is in the buffer.
-            int firstNewline;
-            while ((firstNewline = buffer.AsSpan(0, end).IndexOf((byte)'\n')) < 0 && !eof)
+            // A byte-order mark at the very start is not part of the first value.
+            var segmentEnd = FillAtLeast(stream, gzip, ref buffer, ref start, ref end, ref before, ref eof, 3);
+            if (buffer.AsSpan(start, end - start).StartsWith("\uFEFF"u8))
             {
-                if (!Fill(stream, ref buffer, ref start, ref end, ref consumedBefore, ref eof, limits.MaxDocumentBytes))
-                {
-                    RejectInput(RejectReason.TooLarge, $"first line longer than {limits.MaxDocumentBytes} bytes");
-                    return;
-                }
+                start += 3;
+                _linesAt = 3;
             }
 
-            var firstLine = firstNewline < 0 ? buffer.AsSpan(0, end) : buffer.AsSpan(0, firstNewline);
-            var bom = firstLine.StartsWith("\uFEFF"u8) ? 3 : 0;
-            start = bom;
-            if (!IsSingleLineValue(firstLine[bom..]))
+            var want = Lookahead;
+            while (!_abandoned)
             {
-                // Document mode: the whole input is needed.
-                while (!eof)
+                segmentEnd |= FillAtLeast(stream, gzip, ref buffer, ref start, ref end, ref before, ref eof, want);
+                _segmentEnd = segmentEnd;
+                var consumed = Scan(buffer.AsSpan(start, end - start), before + start, eof || segmentEnd);
+                start += consumed;
+                if (segmentEnd)
                 {
-                    if (!Fill(stream, ref buffer, ref start, ref end, ref consumedBefore, ref eof, limits.MaxDocumentBytes))
+                    // A damaged gzip member ends this segment: what is left of it joins nothing that follows. A
+                    // resynchronisation under way ends here, and the next segment is searched for a value start.
+                    if (_resyncing)
                     {
-                        RejectInput(RejectReason.TooLarge, $"JSON document larger than {limits.MaxDocumentBytes} bytes");
-                        return;
+                        EndResync(before + end);
                     }
+
+                    CountLines(buffer.AsSpan(start, end - start), before + start, before + end);
+                    before += end;
+                    start = end = 0;
+                    segmentEnd = false;
+                    _segmentEnd = false;
+                    BeginResync(before, reason: null, boundary: true);
+                    continue;
                 }
 
-                if (!CheckGzipEnd(gzip, consumedBefore + end))
+                if (eof || _abandoned)
                 {
-                    return;
+                    break;
                 }
 
-                var doc = buffer.AsSpan(start, end - start);
-                if (doc.Trim(" \t\r\n"u8).IsEmpty)
+                if (consumed > 0)
                 {
-                    RejectInput(RejectReason.EmptyInput, "the input holds only whitespace");
-                    return;
+                    want = Lookahead;
+                    continue;
                 }
 
-                DecodeJsonValues(doc, new RecordPosition(Offset: consumedBefore + start), MultiValue);
-                return;
+                // No progress: the value in hand needs more bytes than the window holds.
+                want = end - start + 1;
+                if (end - start < buffer.Length)
+                {
+                    continue;
+                }
+
+                var limit = _frame == Frame.Top ? limits.MaxDocumentBytes : limits.MaxLineBytes;
+                if (buffer.Length > limit)
+                {
+                    if (!_resyncing)
+                    {
+                        BeginSkip(before + start, limit);
+                    }
+
+                    want = Lookahead;
+                    continue;
+                }
+
+                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Min((long)buffer.Length * 2, limit + 1)));
+                buffer.AsSpan(start, end - start).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+                before += start;
+                end -= start;
+                start = 0;
             }
-
-            while (true)
-            {
-                var nl = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
-                if (nl < 0)
-                {
-                    if (!eof)
-                    {
-                        if (!Fill(stream, ref buffer, ref start, ref end, ref consumedBefore, ref eof, limits.MaxLineBytes))
-                        {
-                            lineNo++;
-                            Reject(new RecordPosition(Line: lineNo), RejectReason.TooLarge, $"line longer than {limits.MaxLineBytes} bytes");
-                            SkipToNextLine(stream, ref buffer, ref start, ref end, ref consumedBefore, ref eof);
-                        }
-
-                        continue;
-                    }
-
-                    if (!CheckGzipEnd(gzip, consumedBefore + end))
-                    {
-                        return;
-                    }
-
-                    if (end > start)
-                    {
-                        DecodeLine(buffer.AsSpan(start, end - start), ++lineNo, consumedBefore + start);
-                    }
-
-                    return;
-                }
-
-                DecodeLine(buffer.AsSpan(start, nl), ++lineNo, consumedBefore + start);
-                start += nl + 1;
-            }
-        }
-        catch (IOException e)
-        {
-            RejectInput(RejectReason.ReadError, e.Message);
         }
         finally
         {
@@ -321,42 +376,691 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    private bool CheckGzipEnd(GzipTailStream? gzip, long produced)
+    /// <summary>
+    /// Reads until at least <paramref name="want"/> bytes are in the window, the buffer is full, or the input ends.
+    /// Returns true when a gzip layer reports a break (a damaged member): the window then ends a segment.
+    /// </summary>
+    private static bool FillAtLeast(Stream stream, GzipMembers? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
     {
-        if (gzip is null)
+        if (start > 0 && (end - start < want || end == buffer.Length))
         {
-            return true;
+            buffer.AsSpan(start, end - start).CopyTo(buffer);
+            before += start;
+            end -= start;
+            start = 0;
         }
 
-        gzip.Drain();
-        if (gzip.TrailerSize == (uint)produced)
+        while (!eof && end - start < want && end < buffer.Length)
         {
-            return true;
+            var n = stream.Read(buffer, end, buffer.Length - end);
+            if (n > 0)
+            {
+                end += n;
+                continue;
+            }
+
+            if (gzip is not null && gzip.TakeBreak())
+            {
+                return true;
+            }
+
+            eof = true;
         }
 
-        RejectInput(RejectReason.TruncatedGzip, TruncationText(produced, gzip.TrailerSize));
         return false;
     }
 
-    private static bool IsSingleLineValue(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Decodes every complete value in <paramref name="w"/> (absolute offset <paramref name="at"/>) and returns the
+    /// bytes consumed; the rest (a value cut by the window's end) is offered again once more bytes are in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Scan(ReadOnlySpan<byte> w, long at, bool final)
     {
-        var t = line.Trim(" \t\r"u8);
-        return t.Length >= 2 && ((t[0] == '{' && t[^1] == '}') || (t[0] == '[' && t[^1] == ']'));
+        var pos = 0;
+        while (!_abandoned)
+        {
+            if (_skipping)
+            {
+                pos = Skip(w, pos);
+                if (_skipping)
+                {
+                    return Consumed(w, at, pos);
+                }
+
+                continue;
+            }
+
+            if (_resyncing)
+            {
+                pos = Resync(w, at, pos, final);
+                if (_resyncing)
+                {
+                    return Consumed(w, at, pos);
+                }
+
+                continue;
+            }
+
+            pos = SkipWhitespace(w, pos);
+            if (pos == w.Length)
+            {
+                if (final)
+                {
+                    EndOfInput(at + pos);
+                }
+
+                return Consumed(w, at, pos);
+            }
+
+            if (!final && pos > 0 && w.Length - pos < Lookahead)
+            {
+                return Consumed(w, at, pos);
+            }
+
+            var b = w[pos];
+            switch (_frame)
+            {
+                case Frame.Top:
+                    if (b == '{')
+                    {
+                        var envelope = StreamedEnvelope(w[pos..], final, out var header);
+                        if (envelope is null)
+                        {
+                            return Consumed(w, at, pos);
+                        }
+
+                        if (envelope != Frame.Top)
+                        {
+                            EnterFrame(envelope.Value, w, at, pos);
+                            pos += header;
+                            continue;
+                        }
+                    }
+                    else if (b == '[')
+                    {
+                        EnterFrame(Frame.Array, w, at, pos);
+                        pos++;
+                        continue;
+                    }
+
+                    break;
+                case Frame.Tail:
+                    if (b == '}')
+                    {
+                        _frame = Frame.Top;
+                        pos++;
+                        continue;
+                    }
+
+                    if (b == ',')
+                    {
+                        pos++;
+                        continue;
+                    }
+
+                    // Another member of the envelope object ("NextToken": …): read and passed over.
+                    var member = SkipMember(w[pos..], final, out var memberLength);
+                    if (member == Found.NeedMore)
+                    {
+                        return Consumed(w, at, pos);
+                    }
+
+                    if (member == Found.Damaged)
+                    {
+                        _frame = Frame.Top;
+                        BeginResync(at + pos, $"the envelope that starts at byte {_frameStart} is damaged after its array");
+                        continue;
+                    }
+
+                    pos += memberLength;
+                    continue;
+                default:
+                    if (b == ']')
+                    {
+                        _frame = _frame == Frame.Array ? Frame.Top : Frame.Tail;
+                        pos++;
+                        continue;
+                    }
+
+                    if (b == ',')
+                    {
+                        pos++;
+                        continue;
+                    }
+
+                    break;
+            }
+
+            var found = DecodeOne(w[pos..], at + pos, LineAt(w, at, at + pos), final, out var length, out var error);
+            if (found == Found.NeedMore)
+            {
+                return Consumed(w, at, pos);
+            }
+
+            if (found == Found.Cut)
+            {
+                // A damaged or truncated gzip member already said why the value stops; otherwise say it here.
+                if (!_sourceDamaged)
+                {
+                    Reject(_layer with { Line = _lines + 1, Offset = at + pos }, RejectReason.NotJson, $"the input ends at byte {at + w.Length} inside this value");
+                }
+
+                if (!_segmentEnd)
+                {
+                    _frame = Frame.Top;
+                }
+
+                return Consumed(w, at, w.Length);
+            }
+
+            if (found == Found.Damaged)
+            {
+                BeginResync(at + pos, error);
+                _prevSig = b;
+                continue;
+            }
+
+            pos += length;
+        }
+
+        return Consumed(w, at, w.Length);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DecodeLine(ReadOnlySpan<byte> line, long lineNo, long offset)
+    private void EnterFrame(Frame frame, ReadOnlySpan<byte> w, long at, int pos)
     {
-        var t = line.Trim(" \t\r"u8);
-        if (t.IsEmpty)
+        _frame = frame;
+        _frameStart = at + pos;
+        _frameLine = LineAt(w, at, at + pos);
+        _elementIndex = 0;
+        _anyValue = true;
+    }
+
+    /// <summary>
+    /// Decodes the value at the start of <paramref name="w"/>: a top-level value or an element of the frame's array.
+    /// The reader treats the window as final; a value cut by the window's end is told apart from a damaged one by a
+    /// second, incremental read, and only then is it "need more".
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Found DecodeOne(ReadOnlySpan<byte> w, long at, long line, bool final, out int length, out string? error)
+    {
+        length = 0;
+        error = null;
+        var pos = _layer with { Line = line, Offset = at };
+        var r = new Utf8JsonReader(w, isFinalBlock: true, new JsonReaderState(MultiValue));
+        try
+        {
+            r.Read();
+            _anyValue = true;
+            switch (_frame)
+            {
+                case Frame.Top:
+                case Frame.Array:
+                    DecodeValue(ref r, w, pos, at, _frame == Frame.Top ? 0 : 1);
+                    break;
+                default:
+                    if (r.TokenType == JsonTokenType.StartObject)
+                    {
+                        DecodeObject(ref r, w, _frame == Frame.Events ? pos with { Event = _elementIndex } : pos, at, 1);
+                    }
+                    else
+                    {
+                        var kind = r.TokenType;
+                        r.Skip();
+                        Reject(pos, RejectReason.NotAnObject, $"found {kind} where a record object was expected");
+                    }
+
+                    break;
+            }
+
+            _elementIndex++;
+            length = (int)r.BytesConsumed;
+            return Found.Value;
+        }
+        catch (JsonException e)
+        {
+            var found = Completeness(w, final, out error);
+            if (found == Found.Damaged)
+            {
+                error = e.Message;
+            }
+
+            return found;
+        }
+        catch (Exception e) when (!_inSink && e is not OutOfMemoryException)
+        {
+            // Nothing a value holds may stop the input: what projection did not expect is a reject of that value.
+            var found = Completeness(w, final, out error);
+            if (found == Found.Value && IsComplete(w, out length))
+            {
+                Reject(pos, RejectReason.ProjectionFailed, $"{e.GetType().Name}: {e.Message}");
+                return Found.Value;
+            }
+
+            return found;
+        }
+    }
+
+    /// <summary>Whether the window holds the whole value at its start, by an incremental (non-final) read.</summary>
+    private static bool IsComplete(ReadOnlySpan<byte> w) => IsComplete(w, out _);
+
+    private static bool IsComplete(ReadOnlySpan<byte> w, out int length)
+    {
+        length = 0;
+        var r = new Utf8JsonReader(w, isFinalBlock: false, new JsonReaderState(MultiValue));
+        try
+        {
+            if (!r.Read())
+            {
+                return false;
+            }
+
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && !r.TrySkip())
+            {
+                return false;
+            }
+
+            length = (int)r.BytesConsumed;
+            return true;
+        }
+        catch (JsonException)
+        {
+            // Damaged before the window's end: complete enough to be judged now.
+            return true;
+        }
+    }
+
+    /// <summary>After a failed read: is the value cut by the window (need more), or damaged?</summary>
+    private Found Completeness(ReadOnlySpan<byte> w, bool final, out string? error)
+    {
+        error = null;
+        var r = new Utf8JsonReader(w, isFinalBlock: false, new JsonReaderState(MultiValue));
+        try
+        {
+            if (r.Read() && (r.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || r.TrySkip()))
+            {
+                return Found.Value;
+            }
+        }
+        catch (JsonException e)
+        {
+            error = e.Message;
+            return Found.Damaged;
+        }
+
+        return final ? Found.Cut : Found.NeedMore;
+    }
+
+    /// <summary>
+    /// Recognises the envelopes that are streamed element by element: <c>{"Records":[</c> (an S3 log file, as
+    /// CloudTrail writes it) and <c>{"Events":[</c> (a lookup-events page), whitespace allowed. Returns the frame to
+    /// enter, <see cref="Frame.Top"/> for any other object, or null when the window is too short to tell.
+    /// </summary>
+    private static Frame? StreamedEnvelope(ReadOnlySpan<byte> w, bool final, out int header)
+    {
+        header = 0;
+        var i = SkipWhitespace(w, 1);
+        var frame = Frame.Top;
+        foreach (var (key, f) in (ReadOnlySpan<(byte[], Frame)>)[(RecordsKey, Frame.Records), (EventsKey, Frame.Events)])
+        {
+            var rest = w[i..];
+            if (rest.StartsWith(key))
+            {
+                frame = f;
+                i += key.Length;
+                break;
+            }
+
+            if (rest.Length < key.Length && key.AsSpan().StartsWith(rest))
+            {
+                return final ? Frame.Top : null;
+            }
+        }
+
+        if (frame == Frame.Top)
+        {
+            return Frame.Top;
+        }
+
+        i = SkipWhitespace(w, i);
+        if (i < w.Length && w[i] == ':')
+        {
+            i = SkipWhitespace(w, i + 1);
+        }
+        else
+        {
+            return i >= w.Length && !final ? null : Frame.Top;
+        }
+
+        if (i >= w.Length)
+        {
+            return final ? Frame.Top : null;
+        }
+
+        if (w[i] != '[')
+        {
+            return Frame.Top;
+        }
+
+        header = i + 1;
+        return frame;
+    }
+
+    private static readonly byte[] RecordsKey = "\"Records\""u8.ToArray();
+    private static readonly byte[] EventsKey = "\"Events\""u8.ToArray();
+
+    /// <summary>Passes over <c>"name": value</c> in an envelope's tail.</summary>
+    private static Found SkipMember(ReadOnlySpan<byte> w, bool final, out int length)
+    {
+        length = 0;
+        var r = new Utf8JsonReader(w, isFinalBlock: false, new JsonReaderState(MultiValue));
+        try
+        {
+            if (!r.Read())
+            {
+                return final ? Found.Damaged : Found.NeedMore;
+            }
+
+            if (r.TokenType != JsonTokenType.String)
+            {
+                return Found.Damaged;
+            }
+
+            var i = SkipWhitespace(w, (int)r.BytesConsumed);
+            if (i >= w.Length)
+            {
+                return final ? Found.Damaged : Found.NeedMore;
+            }
+
+            if (w[i] != ':')
+            {
+                return Found.Damaged;
+            }
+
+            i = SkipWhitespace(w, i + 1);
+            if (i >= w.Length || !IsComplete(w[i..], out var valueLength) || valueLength == 0)
+            {
+                return final ? Found.Damaged : Found.NeedMore;
+            }
+
+            length = i + valueLength;
+            return Found.Value;
+        }
+        catch (JsonException)
+        {
+            return Found.Damaged;
+        }
+    }
+
+    private void EndOfInput(long at)
+    {
+        if (_segmentEnd)
         {
             return;
         }
 
-        DecodeJsonValues(t, new RecordPosition(Line: lineNo, Offset: offset), SingleValue);
+        if (_frame != Frame.Top && !_sourceDamaged)
+        {
+            Reject(_layer with { Line = _frameLine, Offset = _frameStart }, RejectReason.NotJson,
+                $"the input ends at byte {at} before the envelope that starts at byte {_frameStart} is closed (the values in it were read)");
+        }
+        else if (!_anyValue && !_sourceDamaged)
+        {
+            Reject(_layer, RejectReason.EmptyInput, "the input holds only whitespace");
+        }
+
+        _frame = Frame.Top;
     }
 
-    /// <summary>Parses the JSON value(s) in <paramref name="data"/>; a syntax error rejects what is left of it.</summary>
+    // ----- Resynchronisation after a damaged value -----
+
+    private void BeginResync(long from, string? reason, bool boundary = false)
+    {
+        _anyValue |= reason is not null;
+        _resyncing = true;
+        _resyncFrom = from;
+        _resyncLine = _lines + 1;
+        _resyncScan = boundary ? from : from + 1;
+        _resyncReason = reason;
+        _prevSig = 0;
+        _newlineSinceSig = false;
+        _boundary = boundary;
+    }
+
+    /// <summary>
+    /// Looks for where the next value starts after damage: at the top level a <c>{</c> or <c>[</c> on a new line or
+    /// right after a closing bracket; inside an array a <c>{</c> after a comma whose value is itself a valid record.
+    /// Either way the candidate must parse whole. The damaged bytes are one reject.
+    /// </summary>
+    private int Resync(ReadOnlySpan<byte> w, long at, int pos, bool final)
+    {
+        var i = Math.Max(pos, (int)Math.Min(w.Length, _resyncScan - at));
+        var limit = _frame == Frame.Top ? limits.MaxDocumentBytes : limits.MaxLineBytes;
+        while (i < w.Length)
+        {
+            var b = w[i];
+            if ((b == '{' || (b == '[' && _frame == Frame.Top)) && IsCandidate())
+            {
+                var candidate = w[i..];
+                if (!IsComplete(candidate, out var length))
+                {
+                    if (!final && candidate.Length < limit)
+                    {
+                        _resyncScan = at + i;
+                        return i;
+                    }
+                }
+                else if (length > 0 && Acceptable(candidate[..length]))
+                {
+                    EndResync(at + i);
+                    return i;
+                }
+            }
+
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                _newlineSinceSig |= b == '\n';
+            }
+            else
+            {
+                _prevSig = b;
+                _newlineSinceSig = false;
+                _boundary = false;
+            }
+
+            i++;
+            if (at + i - _resyncFrom > limits.MaxDocumentBytes)
+            {
+                // Nothing readable within a document's length: the rest of the input is one reject.
+                Reject(_layer with { Line = _resyncLine, Offset = _resyncFrom }, RejectReason.NotJson,
+                    $"{_resyncReason ?? "damaged data"}; no readable value follows within {limits.MaxDocumentBytes} bytes, so the rest of the input is not read");
+                _resyncing = false;
+                _abandoned = true;
+                return w.Length;
+            }
+        }
+
+        _resyncScan = at + w.Length;
+        if (final && !_segmentEnd)
+        {
+            if (_resyncReason is not null)
+            {
+                Reject(_layer with { Line = _resyncLine, Offset = _resyncFrom }, RejectReason.NotJson,
+                    $"{_resyncReason} (no readable value follows it)");
+            }
+
+            _resyncing = false;
+            _frame = Frame.Top;
+        }
+
+        return w.Length;
+    }
+
+    private bool IsCandidate() => _boundary || (_frame == Frame.Top
+        ? _prevSig is (byte)'}' or (byte)']' || _newlineSinceSig
+        : _prevSig == ',');
+
+    /// <summary>Inside an array, a candidate must be a value that stands on its own (not an object nested in a record).</summary>
+    private bool Acceptable(ReadOnlySpan<byte> value)
+    {
+        if (_frame == Frame.Top)
+        {
+            return true;
+        }
+
+        var r = new Utf8JsonReader(value, SingleValue);
+        r.Read();
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        return RecordProjector.ReadObject(ref r, _row) switch
+        {
+            ObjectKind.Record => RowValidator.TryValidate(_row, _input.FallbackAccount, out _, out _, out _),
+            ObjectKind.LookupEvent => true,
+            _ => _frame == Frame.Array,
+        };
+    }
+
+    private void EndResync(long at)
+    {
+        if (_resyncReason is not null)
+        {
+            Reject(_layer with { Line = _resyncLine, Offset = _resyncFrom }, RejectReason.NotJson,
+                $"{_resyncReason} (skipped {at - _resyncFrom} bytes to the next value, at byte {at})");
+        }
+
+        _resyncing = false;
+        _boundary = false;
+    }
+
+    // ----- Values larger than the limit: passed over without being held -----
+
+    private void BeginSkip(long from, long limit)
+    {
+        Reject(_layer with { Line = _lines + 1, Offset = from }, RejectReason.TooLarge,
+            $"value larger than {limit} bytes ({(_frame == Frame.Top ? "--max-document-mib" : "--max-line-mib")}); passed over");
+        _skipping = true;
+        _skipFrom = from;
+        _skipDepth = 0;
+        _skipInString = false;
+        _skipEscape = false;
+        _skipStarted = false;
+    }
+
+    /// <summary>Follows brackets and strings (nothing more) to the end of the value being passed over.</summary>
+    private int Skip(ReadOnlySpan<byte> w, int pos)
+    {
+        var i = pos;
+        while (i < w.Length)
+        {
+            if (_skipInString)
+            {
+                if (_skipEscape)
+                {
+                    _skipEscape = false;
+                    i++;
+                    continue;
+                }
+
+                var stop = w[i..].IndexOfAny(StringStops);
+                if (stop < 0)
+                {
+                    return w.Length;
+                }
+
+                i += stop;
+                var c = w[i++];
+                if (c == '\\')
+                {
+                    _skipEscape = true;
+                }
+                else if (c == '"')
+                {
+                    _skipInString = false;
+                    if (_skipDepth == 0)
+                    {
+                        _skipping = false;
+                        return i;
+                    }
+                }
+                else
+                {
+                    // A raw control byte cannot be inside a JSON string: the value is damaged too.
+                    _skipping = false;
+                    BeginResync(_skipFrom, reason: null);
+                    return i;
+                }
+
+                continue;
+            }
+
+            var next = w[i..].IndexOfAny(Structure);
+            if (next < 0)
+            {
+                return w.Length;
+            }
+
+            i += next;
+            switch (w[i++])
+            {
+                case (byte)'"':
+                    _skipInString = true;
+                    break;
+                case (byte)'{':
+                case (byte)'[':
+                    _skipDepth++;
+                    _skipStarted = true;
+                    break;
+                default:
+                    _skipDepth--;
+                    if (_skipDepth <= 0 && _skipStarted)
+                    {
+                        _skipping = false;
+                        return i;
+                    }
+
+                    break;
+            }
+        }
+
+        return w.Length;
+    }
+
+    // ----- Lines -----
+
+    private int Consumed(ReadOnlySpan<byte> w, long at, int pos)
+    {
+        CountLines(w, at, at + pos);
+        return pos;
+    }
+
+    private long LineAt(ReadOnlySpan<byte> w, long at, long offset)
+    {
+        CountLines(w, at, offset);
+        return _lines + 1;
+    }
+
+    private void CountLines(ReadOnlySpan<byte> w, long at, long upTo)
+    {
+        if (upTo > _linesAt)
+        {
+            var from = (int)Math.Max(0, _linesAt - at);
+            _lines += w[from..(int)(upTo - at)].Count((byte)'\n');
+            _linesAt = upTo;
+        }
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> w, int pos)
+    {
+        var rest = w[pos..].IndexOfAnyExcept(" \t\r\n"u8);
+        return rest < 0 ? w.Length : pos + rest;
+    }
+
+    // ----- One value, read whole -----
+
+    /// <summary>Parses the JSON value(s) in <paramref name="data"/> (a message embedded in an envelope); a syntax error rejects what is left of it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeJsonValues(ReadOnlySpan<byte> data, RecordPosition pos, JsonReaderOptions options)
     {
@@ -368,7 +1072,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             while (reader.Read())
             {
                 any = true;
-                DecodeValue(ref reader, data, pos, baseOffset, 0);
+                DecodeValue(ref reader, data, pos, baseOffset, 1);
             }
 
             if (!any)
@@ -379,6 +1083,10 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         catch (JsonException e)
         {
             Reject(pos with { Offset = baseOffset + reader.BytesConsumed }, RejectReason.NotJson, e.Message);
+        }
+        catch (Exception e) when (!_inSink && e is not OutOfMemoryException)
+        {
+            Reject(pos, RejectReason.ProjectionFailed, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -417,16 +1125,29 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                 Emit(pos with { Offset = at });
                 break;
             case ObjectKind.RecordsArray:
+            case ObjectKind.EventsArray:
+                if (depth <= 1)
+                {
+                    // Elements are emitted as they are read: first make sure the window holds the whole array, so a
+                    // value cut by the window's end is retried before anything of it is emitted, never after.
+                    var probe = r;
+                    probe.Skip();
+                }
+
+                var index = 0;
                 while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                 {
+                    var itemPos = kind == ObjectKind.EventsArray ? pos with { Event = index } : pos;
                     if (r.TokenType == JsonTokenType.StartObject)
                     {
-                        DecodeObject(ref r, data, pos, baseOffset, depth + 1);
+                        DecodeObject(ref r, data, itemPos, baseOffset, depth + 1);
                     }
                     else
                     {
-                        DecodeValue(ref r, data, pos, baseOffset, MaxEnvelopeDepth);
+                        DecodeValue(ref r, data, itemPos, baseOffset, MaxEnvelopeDepth);
                     }
+
+                    index++;
                 }
 
                 RecordProjector.SkipRestOfObject(ref r);
@@ -467,6 +1188,29 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                 }
 
                 break;
+            case ObjectKind.LookupEvent:
+                if (depth < MaxEnvelopeDepth)
+                {
+                    DecodeEmbedded(data[(int)_row.EmbeddedStart..(int)_row.EmbeddedEnd], pos with { Offset = at });
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A record carried as a JSON string (<c>CloudTrailEvent</c>, <c>logEvents[].message</c>): unescaped, then read.</summary>
+    private void DecodeEmbedded(ReadOnlySpan<byte> raw, RecordPosition pos)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16, raw.Length));
+        try
+        {
+            var repaired = 0;
+            var length = JsonText.Unescape(raw, buffer, ref repaired);
+            DecodeJsonValues(buffer.AsSpan(0, length), pos with { Offset = 0 }, SingleValue);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -486,42 +1230,32 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                 continue;
             }
 
-            byte[]? message = null;
-            var length = 0;
-            try
+            var messageStart = -1L;
+            var messageLength = 0;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                var isMessage = !r.ValueIsEscaped && r.ValueSpan.SequenceEqual("message"u8);
+                r.Read();
+                if (isMessage && r.TokenType == JsonTokenType.String && messageStart < 0)
                 {
-                    var isMessage = r.ValueTextEquals("message"u8);
-                    r.Read();
-                    if (isMessage && r.TokenType == JsonTokenType.String && message is null)
-                    {
-                        message = ArrayPool<byte>.Shared.Rent(Math.Max(16, r.ValueSpan.Length));
-                        length = r.CopyString(message);
-                    }
-                    else
-                    {
-                        r.Skip();
-                    }
+                    messageStart = r.TokenStartIndex + 1;
+                    messageLength = r.ValueSpan.Length;
                 }
-
-                if (message is null)
+                else
                 {
-                    Reject(at, RejectReason.BadLogEvent, "log event has no string 'message'");
-                    continue;
-                }
-
-                if (depth < MaxEnvelopeDepth)
-                {
-                    DecodeJsonValues(message.AsSpan(0, length), at with { Offset = 0 }, SingleValue);
+                    r.Skip();
                 }
             }
-            finally
+
+            if (messageStart < 0)
             {
-                if (message is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(message);
-                }
+                Reject(at, RejectReason.BadLogEvent, "log event has no string 'message'");
+                continue;
+            }
+
+            if (depth < MaxEnvelopeDepth)
+            {
+                DecodeEmbedded(logEvents.Slice((int)messageStart, messageLength), at);
             }
         }
     }
@@ -531,13 +1265,21 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     {
         if (_row.Get(Schema.Col.EventType).SequenceEqual("AwsCloudTrailInsight"u8))
         {
-            _sink.Skip(SkipKind.Insight);
+            SinkSkip(SkipKind.Insight);
             return;
         }
 
         if (RowValidator.TryValidate(_row, _input.FallbackAccount, out var key, out var reason, out var detail))
         {
-            _sink.Accept(_row, key);
+            _inSink = true;
+            try
+            {
+                _sink.Accept(_row, key);
+            }
+            finally
+            {
+                _inSink = false;
+            }
         }
         else
         {
@@ -545,81 +1287,40 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    private void Reject(in RecordPosition pos, RejectReason reason, string? detail) => _sink.Reject(_input.Describe(), pos, reason, detail);
-
-    private void RejectInput(RejectReason reason, string detail) => _sink.Reject(_input.Describe(), RecordPosition.WholeInput, reason, detail);
-
-    /// <summary>Reads more input into the buffer, compacting or growing it; false when it would pass <paramref name="limit"/>.</summary>
-    private static bool Fill(Stream stream, ref byte[] buffer, ref int start, ref int end, ref long consumedBefore, ref bool eof, long limit)
+    private void SinkSkip(SkipKind kind)
     {
-        if (start > 0 && start == end)
+        _inSink = true;
+        try
         {
-            consumedBefore += start;
-            start = end = 0;
+            _sink.Skip(kind);
         }
-
-        if (end == buffer.Length)
+        finally
         {
-            if (start > buffer.Length / 2)
-            {
-                buffer.AsSpan(start, end - start).CopyTo(buffer);
-                consumedBefore += start;
-                end -= start;
-                start = 0;
-            }
-            else
-            {
-                if (end - start >= limit)
-                {
-                    return false;
-                }
-
-                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, (long)buffer.Length * 2));
-                buffer.AsSpan(start, end - start).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
-                consumedBefore += start;
-                end -= start;
-                start = 0;
-            }
-        }
-
-        var n = stream.Read(buffer, end, buffer.Length - end);
-        if (n == 0)
-        {
-            eof = true;
-        }
-
-        end += n;
-        return true;
-    }
-
-    private static void SkipToNextLine(Stream stream, ref byte[] buffer, ref int start, ref int end, ref long consumedBefore, ref bool eof)
-    {
-        while (true)
-        {
-            var nl = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
-            if (nl >= 0)
-            {
-                start += nl + 1;
-                return;
-            }
-
-            consumedBefore += end;
-            start = end = 0;
-            if (eof)
-            {
-                return;
-            }
-
-            Fill(stream, ref buffer, ref start, ref end, ref consumedBefore, ref eof, long.MaxValue);
+            _inSink = false;
         }
     }
 
-    private static byte[] ReadAll(Stream stream, long limit, out int length, out bool tooLarge)
+    private void Reject(in RecordPosition pos, RejectReason reason, string? detail)
+    {
+        // The sink's own failures (its disk) are not the value's fault: they pass the catch-alls and fail the batch.
+        _inSink = true;
+        try
+        {
+            _sink.Reject(_input.Describe(), pos, reason, detail);
+        }
+        finally
+        {
+            _inSink = false;
+        }
+    }
+
+    private void RejectInput(RejectReason reason, string detail) => Reject(RecordPosition.WholeInput, reason, detail);
+
+    private static byte[] ReadAll(Stream stream, ReadOnlySpan<byte> head, long limit, out int length, out bool tooLarge)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        length = 0;
+        head.CopyTo(buffer);
+        length = head.Length;
         tooLarge = false;
         while (true)
         {
@@ -648,7 +1349,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 }
 
-/// <summary>Bounds that keep one hostile input from taking the process's memory.</summary>
-/// <param name="MaxDocumentBytes">Largest JSON document (an S3 log file, decompressed) read whole.</param>
-/// <param name="MaxLineBytes">Largest single line in newline-delimited input.</param>
+/// <summary>Bounds that keep one hostile input from taking the process's memory. Both apply per value, never per input.</summary>
+/// <param name="MaxDocumentBytes">Largest top-level JSON value read whole (an envelope that is not streamed), and how far past damage a reader looks for the next value.</param>
+/// <param name="MaxLineBytes">Largest element of a streamed envelope (one record of an S3 log file, one lookup event).</param>
 public sealed record DecoderLimits(long MaxDocumentBytes = 512L * 1024 * 1024, long MaxLineBytes = 64L * 1024 * 1024);

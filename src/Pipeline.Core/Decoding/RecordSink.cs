@@ -21,10 +21,12 @@ public readonly record struct InputContext(string Name, long FallbackAccount = -
 /// <param name="Offset">Byte offset in the decoded (decompressed) input or message, or -1.</param>
 /// <param name="LogEvent">Index in a CloudWatch Logs payload's <c>logEvents</c>, or -1.</param>
 /// <param name="KplRecord">Index of the user record in a KPL aggregate, or -1.</param>
-public readonly record struct RecordPosition(long Line = 0, long Offset = -1, int LogEvent = -1, int KplRecord = -1)
+/// <param name="Member">Index of the gzip member (RFC 1952) the reject is about, or -1.</param>
+/// <param name="Event">Index in a lookup-events page's <c>Events</c>, or -1.</param>
+public readonly record struct RecordPosition(long Line = 0, long Offset = -1, int LogEvent = -1, int KplRecord = -1, int Member = -1, int Event = -1)
 {
     /// <summary>The whole input (a reject of a file or message, not of one record in it).</summary>
-    public static readonly RecordPosition WholeInput = new(0, -1, -1, -1);
+    public static readonly RecordPosition WholeInput = new(0, -1, -1, -1, -1, -1);
 
     /// <summary>True for <see cref="WholeInput"/>.</summary>
     public bool IsWholeInput => this == WholeInput;
@@ -32,9 +34,14 @@ public readonly record struct RecordPosition(long Line = 0, long Offset = -1, in
     public override string ToString()
     {
         var sb = new StringBuilder();
+        if (Member >= 0)
+        {
+            sb.Append("gzip member ").Append(Member);
+        }
+
         if (KplRecord >= 0)
         {
-            sb.Append("kpl record ").Append(KplRecord);
+            Sep(sb).Append("kpl record ").Append(KplRecord);
         }
 
         if (Line > 0)
@@ -50,6 +57,11 @@ public readonly record struct RecordPosition(long Line = 0, long Offset = -1, in
         if (LogEvent >= 0)
         {
             Sep(sb).Append("logEvents[").Append(LogEvent).Append(']');
+        }
+
+        if (Event >= 0)
+        {
+            Sep(sb).Append("Events[").Append(Event).Append(']');
         }
 
         return sb.Length == 0 ? "whole input" : sb.ToString();

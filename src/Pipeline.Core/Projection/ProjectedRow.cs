@@ -36,6 +36,15 @@ internal sealed class ProjectedRow
     /// <summary>End (exclusive) of the <c>logEvents</c> array.</summary>
     public long LogEventsEnd { get; set; }
 
+    /// <summary>Range of a <c>CloudTrailEvent</c> string's raw content (lookup-events), or -1.</summary>
+    public long EmbeddedStart { get; set; } = -1;
+
+    /// <summary>End (exclusive) of the <c>CloudTrailEvent</c> string's raw content.</summary>
+    public long EmbeddedEnd { get; set; }
+
+    /// <summary>String values of this record stored with U+FFFD for invalid UTF-8 or a lone surrogate.</summary>
+    public int Repaired { get; set; }
+
     /// <summary>True when <c>eventTime</c> was present but not a string.</summary>
     public bool EventTimeWrongType { get; set; }
 
@@ -45,6 +54,8 @@ internal sealed class ProjectedRow
         _used = 0;
         DetailStart = -1;
         LogEventsStart = -1;
+        EmbeddedStart = -1;
+        Repaired = 0;
         EventTimeWrongType = false;
     }
 

@@ -18,6 +18,12 @@ internal enum ObjectKind
 
     /// <summary>A CloudWatch Logs subscription payload; records are the <c>logEvents[].message</c> strings.</summary>
     CloudWatchLogs,
+
+    /// <summary>A <c>lookup-events</c> page; the reader stands on the <c>Events</c> array's StartArray.</summary>
+    EventsArray,
+
+    /// <summary>One <c>lookup-events</c> event; the record is the <c>CloudTrailEvent</c> string's content.</summary>
+    LookupEvent,
 }
 
 /// <summary>
@@ -42,6 +48,27 @@ internal static class RecordProjector
             r.Read();
             switch (name.Length)
             {
+                case 6 when name.SequenceEqual("Events"u8):
+                    if (r.TokenType == JsonTokenType.StartArray)
+                    {
+                        return ObjectKind.EventsArray;
+                    }
+
+                    r.Skip();
+                    continue;
+                case 15 when name.SequenceEqual("CloudTrailEvent"u8):
+                    if (r.TokenType == JsonTokenType.String)
+                    {
+                        // The raw content between the quotes: unescaped by the decoder only when it is read.
+                        row.EmbeddedStart = r.TokenStartIndex + 1;
+                        row.EmbeddedEnd = row.EmbeddedStart + r.ValueSpan.Length;
+                    }
+                    else
+                    {
+                        r.Skip();
+                    }
+
+                    continue;
                 case 6 when name.SequenceEqual("detail"u8):
                     if (TryCaptureRange(ref r, JsonTokenType.StartObject, out var detailStart, out var detailEnd))
                     {
@@ -133,6 +160,11 @@ internal static class RecordProjector
             return ObjectKind.EventBridge;
         }
 
+        if (row.EmbeddedStart >= 0)
+        {
+            return ObjectKind.LookupEvent;
+        }
+
         return ObjectKind.Record;
     }
 
@@ -218,8 +250,8 @@ internal static class RecordProjector
     }
 
     /// <summary>
-    /// Copies the current value into a slot: strings unescaped, numbers as their literal text (account
-    /// IDs written as numbers by some exporters), anything else is absent.
+    /// Copies the current value into a slot: strings unescaped and made valid UTF-8 (see <see cref="JsonText"/>),
+    /// numbers as their literal text (account IDs written as numbers by some exporters), anything else is absent.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Take(ref Utf8JsonReader r, ProjectedRow row, int slot)
@@ -230,13 +262,30 @@ internal static class RecordProjector
                 var raw = r.ValueSpan;
                 if (!r.ValueIsEscaped)
                 {
-                    row.Set(slot, raw);
+                    if (JsonText.IsValid(raw))
+                    {
+                        row.Set(slot, raw);
+                    }
+                    else
+                    {
+                        Repair(row, slot, raw);
+                    }
                 }
                 else
                 {
+                    var repaired = 0;
                     var dest = row.Reserve(raw.Length);
-                    var written = r.CopyString(dest);
-                    row.Commit(slot, written);
+                    var written = JsonText.Unescape(raw, dest, ref repaired);
+                    row.Repaired += repaired;
+                    if (JsonText.IsValid(dest[..written]))
+                    {
+                        row.Commit(slot, written);
+                    }
+                    else
+                    {
+                        var copy = dest[..written].ToArray();
+                        Repair(row, slot, copy);
+                    }
                 }
 
                 break;
@@ -254,6 +303,14 @@ internal static class RecordProjector
         }
     }
 
+    private static void Repair(ProjectedRow row, int slot, ReadOnlySpan<byte> text)
+    {
+        var repaired = 0;
+        var written = JsonText.Repair(text, row.Reserve(text.Length * 3), ref repaired);
+        row.Commit(slot, written);
+        row.Repaired += repaired;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<byte> PropertyName(ref Utf8JsonReader r, byte[] buffer)
     {
@@ -263,6 +320,7 @@ internal static class RecordProjector
         }
 
         // An escaped name longer than any name we look for cannot match one; treat it as unknown.
-        return r.ValueSpan.Length <= buffer.Length ? buffer.AsSpan(0, r.CopyString(buffer)) : "\0"u8;
+        var repaired = 0;
+        return r.ValueSpan.Length <= buffer.Length ? buffer.AsSpan(0, JsonText.Unescape(r.ValueSpan, buffer, ref repaired)) : "\0"u8;
     }
 }

@@ -48,8 +48,11 @@ public enum RejectReason
     /// <summary>A CloudWatch Logs log event without a string message.</summary>
     BadLogEvent,
 
-    /// <summary>An input that could not be read (I/O).</summary>
+    /// <summary>An input that could not be read (I/O). No longer written for local or S3 inputs: a read error is retried and, if it persists, fails the run without checkpointing the input.</summary>
     ReadError,
+
+    /// <summary>A well-formed value that projection could not turn into a row for a reason it did not foresee.</summary>
+    ProjectionFailed,
 }
 
 /// <summary>Stable kebab-case codes for <see cref="RejectReason"/>.</summary>
@@ -73,6 +76,7 @@ public static class RejectReasonCodes
         RejectReason.KplMalformed => "kpl-malformed",
         RejectReason.BadLogEvent => "bad-log-event",
         RejectReason.ReadError => "read-error",
+        RejectReason.ProjectionFailed => "projection-failed",
         _ => reason.ToString(),
     };
 }

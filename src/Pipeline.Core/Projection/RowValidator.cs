@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Globalization;
 using System.Text;
 using Pipeline.Schema;
 
@@ -88,14 +87,17 @@ internal static class RowValidator
     }
 
     /// <summary>
-    /// Parses ISO-8601 UTC times as CloudTrail writes them (<c>2024-05-01T12:00:00Z</c>, optional fraction,
-    /// optional offset) without allocating; other spellings fall back to the framework parser.
+    /// Parses the times CloudTrail writes and the RFC 3339 profile exporters re-write them in, and only those:
+    /// <c>yyyy-MM-ddTHH:mm:ssZ</c>, with an optional fraction of a second (1 to 9 digits), <c>Z</c> or an offset
+    /// <c>±HH:MM</c>; a space for the <c>T</c> and no zone (taken as UTC, as every CloudTrail export writes) are
+    /// accepted. Anything else (<c>"10:00"</c>, <c>"November 2026"</c>, an epoch number) is false, so the record is
+    /// rejected by name; no clock is ever read to fill a gap.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseTime(ReadOnlySpan<byte> s, out DateTime utc)
     {
         utc = default;
-        if (s.Length >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ') && s[13] == ':' && s[16] == ':'
+        if (s.Length >= 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't' || s[10] == ' ') && s[13] == ':' && s[16] == ':'
             && TryDigits(s, 0, 4, out var year) && TryDigits(s, 5, 2, out var month) && TryDigits(s, 8, 2, out var day)
             && TryDigits(s, 11, 2, out var hour) && TryDigits(s, 14, 2, out var minute) && TryDigits(s, 17, 2, out var second)
             && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
@@ -103,7 +105,7 @@ internal static class RowValidator
         {
             var i = 19;
             long fractionTicks = 0;
-            if (s[i] == '.')
+            if (i < s.Length && s[i] == '.')
             {
                 i++;
                 var scale = TimeSpan.TicksPerSecond / 10;
@@ -115,14 +117,14 @@ internal static class RowValidator
                     i++;
                 }
 
-                if (i == start)
+                if (i == start || i - start > 9)
                 {
-                    return Fallback(s, out utc);
+                    return false;
                 }
             }
 
             long offsetTicks = 0;
-            if (i == s.Length - 1 && (s[i] == 'Z' || s[i] == 'z'))
+            if (i == s.Length || (i == s.Length - 1 && (s[i] == 'Z' || s[i] == 'z')))
             {
                 // UTC
             }
@@ -133,7 +135,7 @@ internal static class RowValidator
             }
             else
             {
-                return Fallback(s, out utc);
+                return false;
             }
 
             var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks + fractionTicks - offsetTicks;
@@ -143,25 +145,6 @@ internal static class RowValidator
             }
 
             utc = new DateTime(ticks, DateTimeKind.Utc);
-            return true;
-        }
-
-        return Fallback(s, out utc);
-    }
-
-    private static bool Fallback(ReadOnlySpan<byte> s, out DateTime utc)
-    {
-        utc = default;
-        if (s.Length is 0 or > 64)
-        {
-            return false;
-        }
-
-        Span<char> chars = stackalloc char[64];
-        var n = Encoding.UTF8.GetChars(s, chars);
-        if (DateTimeOffset.TryParse(chars[..n], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto))
-        {
-            utc = dto.UtcDateTime;
             return true;
         }
 

@@ -26,6 +26,15 @@ public sealed class RowValidatorTests
     [InlineData("2023-02-29T00:00:00Z")]
     [InlineData("2024-13-01T00:00:00Z")]
     [InlineData("2024-05-01T25:00:00Z")]
+    [InlineData("10:00")]
+    [InlineData("November 2026")]
+    [InlineData("2026-11")]
+    [InlineData("2026-11-01")]
+    [InlineData("1714564800")]
+    [InlineData("Wed, 01 May 2024 12:00:00 GMT")]
+    [InlineData("2024-05-01T12:00:00.Z")]
+    [InlineData("2024-05-01T12:00:00+0100")]
+    [InlineData("2024-05-01T12:00:00Z trailing")]
     public void TryParseTime_Garbage_Fails(string text)
     {
         Assert.False(RowValidator.TryParseTime(Encoding.UTF8.GetBytes(text), out _));

@@ -1,0 +1,148 @@
+using System.Text;
+using System.Text.Unicode;
+
+namespace Pipeline.Projection;
+
+/// <summary>
+/// The one rule for text entering the lake: every string is valid UTF-8. A lone surrogate escape (<c>\ud800</c>) or
+/// an invalid byte sequence becomes U+FFFD and is counted; the record is kept. <see cref="System.Text.Json.Utf8JsonReader"/>
+/// neither checks UTF-8 inside strings nor unescapes lone surrogates (it throws), so both are done here.
+/// </summary>
+internal static class JsonText
+{
+    private static ReadOnlySpan<byte> Replacement => [0xEF, 0xBF, 0xBD];
+
+    /// <summary>
+    /// Unescapes a JSON string's raw content (the bytes between its quotes) into <paramref name="dest"/>, which needs
+    /// <paramref name="raw"/>'s length at most. Lone surrogates become U+FFFD, each counted in <paramref name="repaired"/>.
+    /// </summary>
+    public static int Unescape(ReadOnlySpan<byte> raw, Span<byte> dest, ref int repaired)
+    {
+        var w = 0;
+        var i = 0;
+        while (i < raw.Length)
+        {
+            var bs = raw[i..].IndexOf((byte)'\\');
+            if (bs < 0)
+            {
+                raw[i..].CopyTo(dest[w..]);
+                w += raw.Length - i;
+                break;
+            }
+
+            raw.Slice(i, bs).CopyTo(dest[w..]);
+            w += bs;
+            i += bs;
+            if (i + 1 >= raw.Length)
+            {
+                // A lone trailing backslash cannot come from a reader that accepted the string; keep it as it is.
+                dest[w++] = (byte)'\\';
+                break;
+            }
+
+            var c = raw[i + 1];
+            i += 2;
+            switch (c)
+            {
+                case (byte)'b': dest[w++] = (byte)'\b'; break;
+                case (byte)'f': dest[w++] = (byte)'\f'; break;
+                case (byte)'n': dest[w++] = (byte)'\n'; break;
+                case (byte)'r': dest[w++] = (byte)'\r'; break;
+                case (byte)'t': dest[w++] = (byte)'\t'; break;
+                case (byte)'u':
+                    var cp = Hex4(raw, i);
+                    i += 4;
+                    if (cp is >= 0xD800 and <= 0xDBFF)
+                    {
+                        var low = i + 6 <= raw.Length && raw[i] == '\\' && raw[i + 1] == 'u' ? Hex4(raw, i + 2) : -1;
+                        if (low is >= 0xDC00 and <= 0xDFFF)
+                        {
+                            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                            i += 6;
+                        }
+                        else
+                        {
+                            cp = -1;
+                        }
+                    }
+                    else if (cp is >= 0xDC00 and <= 0xDFFF)
+                    {
+                        cp = -1;
+                    }
+
+                    if (cp < 0)
+                    {
+                        Replacement.CopyTo(dest[w..]);
+                        w += 3;
+                        repaired++;
+                    }
+                    else
+                    {
+                        w += new Rune(cp).EncodeToUtf8(dest[w..]);
+                    }
+
+                    break;
+                default:
+                    dest[w++] = c;
+                    break;
+            }
+        }
+
+        return w;
+    }
+
+    /// <summary>True when <paramref name="text"/> is valid UTF-8 (ASCII is checked at vector speed).</summary>
+    public static bool IsValid(ReadOnlySpan<byte> text) => Utf8.IsValid(text);
+
+    /// <summary>Copies <paramref name="text"/> with each invalid sequence replaced by U+FFFD; <paramref name="dest"/> needs 3 × the length.</summary>
+    public static int Repair(ReadOnlySpan<byte> text, Span<byte> dest, ref int repaired)
+    {
+        var w = 0;
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(text, out var rune, out var consumed) == System.Buffers.OperationStatus.Done)
+            {
+                w += rune.EncodeToUtf8(dest[w..]);
+            }
+            else
+            {
+                Replacement.CopyTo(dest[w..]);
+                w += 3;
+                repaired++;
+            }
+
+            text = text[consumed..];
+        }
+
+        return w;
+    }
+
+    private static int Hex4(ReadOnlySpan<byte> s, int at)
+    {
+        if (at + 4 > s.Length)
+        {
+            return 0xFFFD;
+        }
+
+        var v = 0;
+        for (var k = 0; k < 4; k++)
+        {
+            var h = s[at + k];
+            var d = h switch
+            {
+                >= (byte)'0' and <= (byte)'9' => h - '0',
+                >= (byte)'a' and <= (byte)'f' => h - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => h - 'A' + 10,
+                _ => -1,
+            };
+            if (d < 0)
+            {
+                return 0xFFFD;
+            }
+
+            v = (v << 4) | d;
+        }
+
+        return v;
+    }
+}
