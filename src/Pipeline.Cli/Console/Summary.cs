@@ -14,6 +14,11 @@ internal static class Summary
         w.WriteLine(string.Create(inv, $"Ingest finished in {result.Elapsed.TotalSeconds:F1} s"));
         w.WriteLine(string.Create(inv, $"  files       {s.InputsDone:N0} read ({Units.Bytes(s.BytesRead)}), {s.InputsAlreadyDone:N0} already done; skipped {result.Scan.DigestFiles:N0} digest, {result.Scan.InsightFiles:N0} insight, {result.Scan.FolderMarkers:N0} folder markers, {result.Scan.OutsideDateRange:N0} outside --from/--to"));
         w.WriteLine(string.Create(inv, $"  records     {s.Records:N0} read; {s.EventsWritten:N0} events written to {s.FilesWritten:N0} Parquet files ({Units.Bytes(s.BytesWritten)}); {s.OutsideDateRange:N0} outside --from/--to; {s.ControlMessages:N0} CloudWatch Logs control messages; {s.InsightRecords:N0} Insights records skipped"));
+        if (s.RepairedStrings > 0)
+        {
+            w.WriteLine(string.Create(inv, $"  repaired    {s.RepairedStrings:N0} string values held invalid UTF-8 or a lone surrogate escape: stored with U+FFFD, records kept"));
+        }
+
         if (s.RejectTotal == 0)
         {
             w.WriteLine("  rejects     none");

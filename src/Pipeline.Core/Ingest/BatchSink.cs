@@ -28,6 +28,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     private string? _rejectsRelative;
     private long _records;
     private long _outsideDateRange;
+    private long _repaired;
 
     public BatchSink(StagedBatch staged, PartitionBuffers buffers, IngestStats stats, ParquetSettings parquet, DateOnly? from, DateOnly? to)
     {
@@ -44,6 +45,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     public void Accept(ProjectedRow row, in RowKey key)
     {
         _records++;
+        _repaired += row.Repaired;
         if ((_fromDay is { } f && key.EventDay < f) || (_toDay is { } t && key.EventDay > t))
         {
             _outsideDateRange++;
@@ -125,8 +127,14 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     {
         _stats.AddRecords(_records);
         _stats.AddOutsideDateRange(_outsideDateRange);
+        if (_repaired > 0)
+        {
+            _stats.AddRepaired(_repaired);
+        }
+
         _records = 0;
         _outsideDateRange = 0;
+        _repaired = 0;
     }
 
     /// <summary>Flushes what is buffered and closes the rejects file; the batch is then ready to commit.</summary>

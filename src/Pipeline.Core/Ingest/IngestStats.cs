@@ -15,6 +15,7 @@ public sealed class IngestStats
     private long _controlMessages;
     private long _insightRecords;
     private long _batchesDone;
+    private long _repairedStrings;
 
     public int InputsTotal { get; internal set; }
 
@@ -44,6 +45,9 @@ public sealed class IngestStats
     public long InsightRecords => Interlocked.Read(ref _insightRecords);
 
     public long BatchesDone => Interlocked.Read(ref _batchesDone);
+
+    /// <summary>String values stored with U+FFFD in place of invalid UTF-8 or a lone surrogate escape (the record is kept).</summary>
+    public long RepairedStrings => Interlocked.Read(ref _repairedStrings);
 
     /// <summary>Rejects by reason code.</summary>
     public ConcurrentDictionary<string, long> Rejects { get; } = new(StringComparer.Ordinal);
@@ -75,6 +79,8 @@ public sealed class IngestStats
     internal void InsightRecord() => Interlocked.Increment(ref _insightRecords);
 
     internal void BatchDone() => Interlocked.Increment(ref _batchesDone);
+
+    internal void AddRepaired(long n) => Interlocked.Add(ref _repairedStrings, n);
 
     internal void Reject(string code, string sample)
     {

@@ -6,7 +6,7 @@ using Pipeline.Schema;
 namespace Pipeline.Tests.Support;
 
 /// <summary>A projected row as plain values, for assertions.</summary>
-internal sealed record Row(DateTime EventTime, long Account, IReadOnlyDictionary<string, string?> Values)
+internal sealed record Row(DateTime EventTime, long Account, IReadOnlyDictionary<string, string?> Values, int Repaired = 0)
 {
     public string? this[string column] => Values[column];
 }
@@ -31,7 +31,7 @@ internal sealed class CapturingSink : IRecordSink
             values[TlsEventSchema.StringColumns[c].Name] = row.Has(c) ? Encoding.UTF8.GetString(row.Get(c)) : null;
         }
 
-        Rows.Add(new Row(key.EventTimeUtc, key.AccountId, values));
+        Rows.Add(new Row(key.EventTimeUtc, key.AccountId, values, row.Repaired));
     }
 
     public void Reject(string input, in RecordPosition position, RejectReason reason, string? detail) =>

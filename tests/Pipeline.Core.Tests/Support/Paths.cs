@@ -7,6 +7,9 @@ internal static class Paths
 
     public static string Corpus => Path.Combine(AppContext.BaseDirectory, "Golden", "corpus");
 
+    /// <summary>Delivered forms in the shapes AWS documents (Golden/forms/SOURCES.md).</summary>
+    public static string Forms => Path.Combine(AppContext.BaseDirectory, "Golden", "forms");
+
     /// <summary>
     /// The CLI as its own build left it (<c>src/Pipeline.Cli/bin/CONFIG/net10.0</c>, built by the test project's
     /// reference), as a user runs it. The copy in a test's output folder can lack assemblies: next to the worker (an
