@@ -43,8 +43,6 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
 
     public string Describe => $"s3://{location.Bucket}/{location.Prefix}";
 
-    public bool ReadErrorsAreRejects => false;
-
     public List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts)
     {
         try
@@ -84,16 +82,31 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
     public Stream Open(ArchiveInput input)
     {
         var key = input.Path[($"s3://{location.Bucket}/".Length)..];
-        using var response = s3.GetObjectAsync(location.Bucket, key).GetAwaiter().GetResult();
-        if (response.ContentLength > ReadWholeLimit)
+        try
         {
-            throw new IngestException($"{input.Path} is {response.ContentLength / 1024 / 1024} MiB: larger than an S3 object read whole ({ReadWholeLimit / 1024 / 1024} MiB); copy it locally and ingest the copy");
-        }
+            return S3Retry.Run(async () =>
+            {
+                using var response = await s3.GetObjectAsync(location.Bucket, key).ConfigureAwait(false);
+                if (response.ContentLength > ReadWholeLimit)
+                {
+                    throw new IngestException($"{input.Path} is {response.ContentLength / 1024 / 1024} MiB: larger than an S3 object read whole ({ReadWholeLimit / 1024 / 1024} MiB); copy it locally and ingest the copy");
+                }
 
-        var buffer = new MemoryStream(checked((int)Math.Max(0, response.ContentLength)));
-        response.ResponseStream.CopyTo(buffer);
-        buffer.Position = 0;
-        return buffer;
+                // Read whole here, inside the retry: a connection that drops mid-body is retried, not half-decoded.
+                var buffer = new MemoryStream(checked((int)Math.Max(0, response.ContentLength)));
+                await response.ResponseStream.CopyToAsync(buffer).ConfigureAwait(false);
+                buffer.Position = 0;
+                return (Stream)buffer;
+            });
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw new IOException($"GET {input.Path} failed: {e.ErrorCode} (HTTP {(int)e.StatusCode}, request id {e.RequestId}): {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new IOException($"GET {input.Path} failed: {e.Message}", e);
+        }
     }
 
     /// <summary>The prefixes to list flat: each needed day folder when the layout and a date range allow, else the whole prefix.</summary>

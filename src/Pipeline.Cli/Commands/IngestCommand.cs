@@ -109,6 +109,14 @@ internal static class IngestCommand
 
         var result = await Ingest(request, options, parse.GetValue(Verbose), ct, store, target).ConfigureAwait(false);
         Summary.Print(System.Console.Error, result, request.Lake);
+        if (!result.Complete)
+        {
+            var first = result.Unreadable[0];
+            await System.Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"pipeline: error: {result.Unreadable.Count} input(s) could not be read and were not checkpointed; run again once they are readable (first: {Summary.Sanitize(first.Input)}: {Summary.Sanitize(first.Reason)})")).ConfigureAwait(false);
+            return 1;
+        }
+
         return 0;
     }
 

@@ -12,7 +12,15 @@ internal static class Summary
         var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-3);
         var inv = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(inv, $"Ingest finished in {result.Elapsed.TotalSeconds:F1} s"));
-        w.WriteLine(string.Create(inv, $"  files       {s.InputsDone:N0} read ({Units.Bytes(s.BytesRead)}), {s.InputsAlreadyDone:N0} already done; skipped {result.Scan.DigestFiles:N0} digest, {result.Scan.InsightFiles:N0} insight, {result.Scan.FolderMarkers:N0} folder markers, {result.Scan.OutsideDateRange:N0} outside --from/--to"));
+        w.WriteLine(string.Create(inv, $"  files       {s.InputsDone:N0} read ({Units.Bytes(s.BytesRead)}), {s.InputsAlreadyDone:N0} already done; skipped {result.Scan.DigestFiles:N0} digest, {result.Scan.InsightFiles:N0} insight, {result.Scan.FolderMarkers:N0} folder markers, {result.Scan.OutsideDateRange:N0} outside --from/--to, {result.Scan.SpecialFiles:N0} FIFOs/sockets/devices"));
+        if (result.Unreadable.Count > 0)
+        {
+            w.WriteLine(string.Create(inv, $"  unreadable  {result.Unreadable.Count:N0} inputs could not be opened (not checkpointed; the next run reads them):"));
+            foreach (var u in result.Unreadable.Take(5))
+            {
+                w.WriteLine("              " + Sanitize($"{u.Input}: {u.Reason}"));
+            }
+        }
         w.WriteLine(string.Create(inv, $"  records     {s.Records:N0} read; {s.EventsWritten:N0} events written to {s.FilesWritten:N0} Parquet files ({Units.Bytes(s.BytesWritten)}); {s.OutsideDateRange:N0} outside --from/--to; {s.ControlMessages:N0} CloudWatch Logs control messages; {s.InsightRecords:N0} Insights records skipped"));
         if (s.RepairedStrings > 0)
         {

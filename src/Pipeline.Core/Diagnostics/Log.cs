@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Error, "Batch {BatchId} failed; it stays unchecked and is redone on the next run")]
     public static partial void BatchFailed(ILogger logger, string batchId, Exception exception);
 
-    [LoggerMessage(1005, LogLevel.Warning, "Rejected {Input} ({Position}): {Reason}")]
-    public static partial void Rejected(ILogger logger, string input, string position, string reason);
+    [LoggerMessage(1006, LogLevel.Warning, "Not read: {Path}: {Reason}: {Detail}")]
+    public static partial void ScanProblem(ILogger logger, string path, string reason, string detail);
+
+    [LoggerMessage(1007, LogLevel.Error, "Input {Input} could not be opened after {Attempts} attempts ({Error}); it is not checkpointed and the next run reads it")]
+    public static partial void InputUnreadable(ILogger logger, string input, int attempts, string error);
 }

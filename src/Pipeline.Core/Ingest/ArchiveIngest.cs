@@ -20,7 +20,22 @@ namespace Pipeline.Ingest;
 public sealed record IngestRequest(string Source, string Lake, DateOnly? From = null, DateOnly? To = null);
 
 /// <summary>What a finished run saw besides its live stats.</summary>
-public sealed record IngestResult(IngestStats Stats, ScanCounts Scan, TimeSpan Elapsed, int RecoveredBatches);
+/// <param name="Stats">The run's counters.</param>
+/// <param name="Scan">What the source listing found besides inputs.</param>
+/// <param name="Elapsed">Wall time.</param>
+/// <param name="RecoveredBatches">Batches of an interrupted run that this run finished.</param>
+/// <param name="Unreadable">
+/// Inputs that could not be read (I/O, permissions) even after retries. They are not checkpointed, so the next run
+/// reads them; a run with any is not complete and the CLI exits non-zero.
+/// </param>
+public sealed record IngestResult(IngestStats Stats, ScanCounts Scan, TimeSpan Elapsed, int RecoveredBatches, IReadOnlyList<UnreadableInput> Unreadable)
+{
+    /// <summary>True when every input was read (rejects of bad content do not count against it).</summary>
+    public bool Complete => Unreadable.Count == 0;
+}
+
+/// <summary>An input left for the next run, and why.</summary>
+public sealed record UnreadableInput(string Input, string Reason);
 
 /// <summary>
 /// Ingests a file tree (an org trail archive copy, NDJSON exports, captured streams) into the local lake:
@@ -60,6 +75,11 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
         var counts = new ScanCounts();
         var inputs = store.Scan(request.From, request.To, counts);
+        foreach (var problem in counts.Problems)
+        {
+            Stats.Reject(problem.Reason.Code(), $"{problem.Path} (whole input): {problem.Reason.Code()}: {problem.Detail}");
+            Log.ScanProblem(_log, problem.Path, problem.Reason.Code(), problem.Detail);
+        }
 
         var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
         var batches = ArchiveScanner.Batch(inputs, i => checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
@@ -88,7 +108,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        var run = new RunContext(lake, checkpoint, publisher, settings, filterText, request, store);
+        var unreadable = new System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput>(StringComparer.Ordinal);
+        var run = new RunContext(lake, checkpoint, publisher, settings, filterText, request, store, unreadable);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -130,7 +151,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return new IngestResult(Stats, counts, time.GetElapsedTime(started), finished);
+        return new IngestResult(Stats, counts, time.GetElapsedTime(started), finished, [.. unreadable.Values.OrderBy(u => u.Input, StringComparer.Ordinal)]);
 
         async Task WorkAsync(ChannelReader<ArchiveBatch> reader, CancellationToken ct)
         {
@@ -142,7 +163,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 {
                     try
                     {
-                        var staged = WriteBatch(batch, decoder, buffers, run, ct);
+                        var staged = await WriteBatchAsync(batch, decoder, buffers, run, ct).ConfigureAwait(false);
                         await commits.Writer.WriteAsync((staged, batch), ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
@@ -176,7 +197,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     try
                     {
                         StagedBatch.CommitGroup(
-                            [.. group.Select(g => (g.Staged, (IReadOnlyList<string>)[.. g.Batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))]))],
+                            [.. group.Select(g => (g.Staged, (IReadOnlyList<string>)[.. g.Batch.Inputs.Where(i => !run.Unreadable.ContainsKey(i.Identity)).Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))]))],
                             run.Checkpoint,
                             run.Publisher);
                     }
@@ -202,10 +223,20 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     }
 
     /// <summary>What every batch of one run shares.</summary>
-    private sealed record RunContext(LakeLayout Lake, IInputCheckpoint Checkpoint, ILakePublisher? Publisher, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store);
+    private sealed record RunContext(
+        LakeLayout Lake, IInputCheckpoint Checkpoint, ILakePublisher? Publisher, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store,
+        System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput> Unreadable);
 
-    /// <summary>Reads a batch's inputs and writes its files to staging; the committer makes them durable.</summary>
-    private StagedBatch WriteBatch(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
+    /// <summary>How often, and after how long, opening an input is tried again: a file being replaced, a flaky mount.</summary>
+    private static readonly TimeSpan[] OpenRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+
+    /// <summary>
+    /// Reads a batch's inputs and writes its files to staging; the committer makes them durable. An input that cannot
+    /// be opened (I/O, permissions), after retries, is left out of the batch and out of the checkpoint: its content
+    /// was never judged, so the next run reads it. A read that fails once decoding has begun fails the batch, since
+    /// part of the input may be in its buffers; the batch is redone by the next run.
+    /// </summary>
+    private async Task<StagedBatch> WriteBatchAsync(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
     {
         var staged = new StagedBatch(run.Lake, batch.Id);
         using (var sink = new BatchSink(staged, buffers, Stats, run.Parquet, run.Request.From, run.Request.To))
@@ -213,15 +244,24 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             foreach (var input in batch.Inputs)
             {
                 ct.ThrowIfCancellationRequested();
+                var stream = await OpenAsync(input, run, ct).ConfigureAwait(false);
+                if (stream is null)
+                {
+                    continue;
+                }
+
                 var context = new InputContext(input.Identity, input.Account);
                 try
                 {
-                    using var stream = run.Store.Open(input);
                     decoder.Decode(stream, context, sink);
                 }
-                catch (Exception e) when (run.Store.ReadErrorsAreRejects && e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    sink.Reject(input.Identity, RecordPosition.WholeInput, RejectReason.ReadError, e.Message);
+                    throw new IngestException($"reading {input.Identity} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
+                }
+                finally
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
                 }
 
                 sink.PublishCounts();
@@ -232,6 +272,28 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         return staged;
+    }
+
+    private async Task<Stream?> OpenAsync(ArchiveInput input, RunContext run, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return run.Store.Open(input);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (attempt >= OpenRetryDelays.Length)
+                {
+                    run.Unreadable[input.Identity] = new UnreadableInput(input.Identity, e.Message);
+                    Log.InputUnreadable(_log, input.Identity, attempt + 1, e.Message);
+                    return null;
+                }
+
+                await Task.Delay(OpenRetryDelays[attempt], time, ct).ConfigureAwait(false);
+            }
+        }
     }
 
     private static FileStream LockLake(LakeLayout lake)

@@ -51,6 +51,9 @@ public enum RejectReason
     /// <summary>An input that could not be read (I/O). No longer written for local or S3 inputs: a read error is retried and, if it persists, fails the run without checkpointing the input.</summary>
     ReadError,
 
+    /// <summary>A symlink in a source tree that leads back to a folder already read (a loop): not followed.</summary>
+    SymlinkLoop,
+
     /// <summary>A well-formed value that projection could not turn into a row for a reason it did not foresee.</summary>
     ProjectionFailed,
 }
@@ -77,6 +80,7 @@ public static class RejectReasonCodes
         RejectReason.BadLogEvent => "bad-log-event",
         RejectReason.ReadError => "read-error",
         RejectReason.ProjectionFailed => "projection-failed",
+        RejectReason.SymlinkLoop => "symlink-loop",
         _ => reason.ToString(),
     };
 }

@@ -12,19 +12,18 @@ public interface IArchiveStore
     /// <summary>The inputs, in a stable order, pruned by delivery date where the layout allows.</summary>
     List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts);
 
-    /// <summary>Opens an input for reading. A failure that may pass (network) throws; the batch is then redone by a later run.</summary>
+    /// <summary>
+    /// Opens an input for reading. A failure to open it (I/O, permissions, the object store's errors after its own
+    /// retries) is an <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>: it says nothing of the
+    /// content, so the input is retried and, if it still fails, left unchecked for the next run, never rejected.
+    /// </summary>
     Stream Open(ArchiveInput input);
-
-    /// <summary>True when a read error means the input itself is unreadable (local files): it becomes a reject.</summary>
-    bool ReadErrorsAreRejects { get; }
 }
 
 /// <summary>A file or directory tree on this machine.</summary>
 public sealed class LocalArchiveStore(string source) : IArchiveStore
 {
     public string Describe => source;
-
-    public bool ReadErrorsAreRejects => true;
 
     public List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts)
     {

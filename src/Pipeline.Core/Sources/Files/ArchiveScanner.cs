@@ -45,7 +45,19 @@ public sealed class ScanCounts
     public int FolderMarkers { get; set; }
 
     public int OutsideDateRange { get; set; }
+
+    /// <summary>FIFOs, sockets and devices in a tree: never opened (a FIFO would block the run), counted.</summary>
+    public int SpecialFiles { get; set; }
+
+    /// <summary>Symlinks that lead back into a folder already walked: each is reported once, never followed.</summary>
+    public List<ScanProblem> Problems { get; } = [];
 }
+
+/// <summary>Something in a tree that is not read, with why.</summary>
+/// <param name="Path">The entry (for a loop, the link).</param>
+/// <param name="Reason">The reject reason.</param>
+/// <param name="Detail">What it points at.</param>
+public sealed record ScanProblem(string Path, Projection.RejectReason Reason, string Detail);
 
 /// <summary>
 /// Walks a file or directory tree and returns the inputs to read, grouped into batches. Recognises CloudTrail's
@@ -62,19 +74,13 @@ public static partial class ArchiveScanner
     {
         var full = System.IO.Path.GetFullPath(source);
         IEnumerable<string> files;
-        if (File.Exists(full))
+        if (Directory.Exists(full))
         {
-            files = [full];
+            files = Walk(full, counts);
         }
-        else if (Directory.Exists(full))
+        else if (File.Exists(full))
         {
-            files = Directory.EnumerateFiles(full, "*", new EnumerationOptions
-            {
-                RecurseSubdirectories = true,
-                IgnoreInaccessible = false,
-                AttributesToSkip = FileAttributes.None,
-                ReturnSpecialDirectories = false,
-            });
+            files = FileKinds.Of(full) == FileKind.Regular ? [full] : Special(full, counts);
         }
         else
         {
@@ -85,7 +91,8 @@ public static partial class ArchiveScanner
         foreach (var path in files.Order(StringComparer.Ordinal))
         {
             var unix = path.Replace('\\', '/');
-            var size = new FileInfo(path).Length;
+            var info = new FileInfo(path);
+            var size = info.LinkTarget is null ? info.Length : (info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo)?.Length ?? 0;
             var input = Classify(unix, path, size, counts);
             if (input is null)
             {
@@ -104,6 +111,61 @@ public static partial class ArchiveScanner
         }
 
         return inputs;
+    }
+
+    private static string[] Special(string path, ScanCounts counts)
+    {
+        counts.SpecialFiles++;
+        return [];
+    }
+
+    /// <summary>
+    /// Every regular file below <paramref name="root"/>. Symlinks are followed, but a link to a folder already walked
+    /// (a loop, or a second way to the same folder, whose files would be read twice under other names) is a problem
+    /// naming the link; FIFOs, sockets and devices are counted and never opened.
+    /// </summary>
+    private static List<string> Walk(string root, ScanCounts counts)
+    {
+        var files = new List<string>();
+        var walked = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(root);
+        walked.Add(FileKinds.RealPath(root) ?? root);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None, RecurseSubdirectories = false }))
+            {
+                var path = entry.FullName;
+                var kind = FileKinds.Of(path);
+                switch (kind)
+                {
+                    case FileKind.Regular:
+                        files.Add(path);
+                        break;
+                    case FileKind.Directory:
+                        var real = FileKinds.RealPath(path) ?? path;
+                        if (walked.Add(real))
+                        {
+                            pending.Push(path);
+                        }
+                        else
+                        {
+                            counts.Problems.Add(new ScanProblem(path, Projection.RejectReason.SymlinkLoop, $"links to {real}, a folder already read: not followed, so its files are not read twice"));
+                        }
+
+                        break;
+                    case FileKind.Missing:
+                        // A dangling link (or an entry removed while walking): nothing to read.
+                        break;
+                    default:
+                        counts.SpecialFiles++;
+                        break;
+                }
+            }
+        }
+
+        return files;
     }
 
     /// <summary>Classifies one object by its key or path; null for objects that are not inputs.</summary>

@@ -87,3 +87,66 @@ public sealed class ArchiveScannerTests
         Assert.NotEqual(clean.Id, partial.Id);
     }
 }
+
+public sealed class ArchiveScannerWalkTests
+{
+    [Fact]
+    public void Scan_SymlinkLoop_IsOneProblemNamingTheLinkAndEveryFileOnce()
+    {
+        using var dir = new Support.TempDir();
+        var root = dir.Sub("tree");
+        Directory.CreateDirectory(Path.Combine(root, "a", "b"));
+        File.WriteAllText(Path.Combine(root, "a", "b", "events.json"), "{}");
+        Directory.CreateSymbolicLink(Path.Combine(root, "a", "b", "up"), Path.Combine(root, "a"));
+        var counts = new ScanCounts();
+
+        var inputs = ArchiveScanner.Scan(root, null, null, counts);
+
+        Assert.Equal(Path.Combine(root, "a", "b", "events.json"), Assert.Single(inputs).Path);
+        var problem = Assert.Single(counts.Problems);
+        Assert.Equal(Path.Combine(root, "a", "b", "up"), problem.Path);
+        Assert.Equal(Pipeline.Projection.RejectReason.SymlinkLoop, problem.Reason);
+    }
+
+    [Fact]
+    public void Scan_LinkToAFolderOutsideTheTree_IsFollowed()
+    {
+        using var dir = new Support.TempDir();
+        Directory.CreateDirectory(dir.Sub("elsewhere"));
+        File.WriteAllText(Path.Combine(dir.Sub("elsewhere"), "x.json"), "{}");
+        Directory.CreateDirectory(dir.Sub("tree"));
+        Directory.CreateSymbolicLink(Path.Combine(dir.Sub("tree"), "link"), dir.Sub("elsewhere"));
+        File.CreateSymbolicLink(Path.Combine(dir.Sub("tree"), "file-link.json"), Path.Combine(dir.Sub("elsewhere"), "x.json"));
+        var counts = new ScanCounts();
+
+        var inputs = ArchiveScanner.Scan(dir.Sub("tree"), null, null, counts);
+
+        Assert.Equal(2, inputs.Count);
+        Assert.All(inputs, i => Assert.Equal(2, i.Size));
+        Assert.Empty(counts.Problems);
+    }
+
+    [SkippableFact]
+    public void Scan_FifoSocketAndDevice_AreCountedAndNeverOpened()
+    {
+        Skip.If(OperatingSystem.IsWindows());
+        using var dir = new Support.TempDir();
+        var root = dir.Sub("tree");
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "ok.json"), "{}");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(root, "pipe"))!)
+        {
+            mkfifo.WaitForExit();
+        }
+
+        File.CreateSymbolicLink(Path.Combine(root, "null-device"), "/dev/null");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(root, "sock")));
+        var counts = new ScanCounts();
+
+        var inputs = ArchiveScanner.Scan(root, null, null, counts);
+
+        Assert.Equal("ok.json", Path.GetFileName(Assert.Single(inputs).Path));
+        Assert.Equal(3, counts.SpecialFiles);
+    }
+}
