@@ -419,6 +419,98 @@ public static class DemoArchiveWriter
             KplAggregate.Aggregate([("pk", cwlRecord.ToArray())]));
         truth.DistinctEvents += 1;
         truth.ExpectedRows += 2;
+
+        WriteDeliveredForms(directory, accounts, at, truth, rng);
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>
+    /// CloudTrail as organizations also land it: Amazon Data Firehose objects (an EventBridge rule's events back to
+    /// back with no delimiter; a CloudWatch Logs subscription's gzip payloads concatenated, with Firehose's own gzip
+    /// over them) and <c>aws cloudtrail lookup-events</c> output (pages as the CLI prints them, concatenated).
+    /// </summary>
+    private static void WriteDeliveredForms(string directory, string[] accounts, DateTime at, DemoTruth truth, Random rng)
+    {
+        var account = accounts[3 % accounts.Length];
+        byte[] Event(string id, int i, string tls) => Record(account, "ap-southeast-2", at.AddMinutes(30 + i), id, "dynamodb.amazonaws.com", "GetItem",
+            new DemoClient("AssumedRole", $"arn:aws:sts::{account}:assumed-role/firehose-demo/i-0abc{i:D4}", account, "ASIAFH" + i, null,
+                tls == "TLSv1.2" ? DemoCatalog.ModernAgents[0] : DemoCatalog.LegacyAgents[0].Agent, "10.3.0." + (i % 250), null, tls, "ECDHE-RSA-AES128-SHA", [DemoCatalog.Services[1]], 0, 0, 1), true, rng);
+        var folder = Path.Combine(directory, "firehose", at.ToString("yyyy/MM/dd/HH", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        var stamp = at.ToString("yyyy-MM-dd-HH-mm-ss", CultureInfo.InvariantCulture);
+
+        var eventBridge = new StringBuilder();
+        for (var i = 0; i < 6; i++)
+        {
+            var rec = Event($"fe000000-0000-4000-8000-00000000000{i}", i, i % 2 == 0 ? "TLSv1.1" : "TLSv1.2");
+            eventBridge.Append("{\"version\":\"0\",\"id\":\"fe-").Append(i).Append("\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.dynamodb\",\"account\":\"")
+                .Append(account).Append("\",\"time\":\"").Append(at.ToString("s", CultureInfo.InvariantCulture)).Append("Z\",\"region\":\"ap-southeast-2\",\"resources\":[],\"detail\":")
+                .Append(Encoding.UTF8.GetString(rec)).Append('}');
+        }
+
+        File.WriteAllText(Path.Combine(folder, $"org-cloudtrail-eb-1-{stamp}-5a1b7c3d-0000-4000-8000-000000000001"), eventBridge.ToString());
+
+        var members = new List<byte>();
+        for (var p = 0; p < 3; p++)
+        {
+            var messages = Enumerable.Range(0, 2).Select(k => new Dictionary<string, object>
+            {
+                ["id"] = $"{p}{k}",
+                ["timestamp"] = 1,
+                ["message"] = Encoding.UTF8.GetString(Event($"fc000000-0000-4000-8000-0000000000{p}{k}", 10 + (p * 2) + k, k == 0 ? "TLSv1" : "TLSv1.3")),
+            });
+            members.AddRange(Gzip(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            {
+                ["messageType"] = "DATA_MESSAGE",
+                ["owner"] = account,
+                ["logGroup"] = "aws-cloudtrail-logs-org",
+                ["logStream"] = $"{account}_CloudTrail_ap-southeast-2",
+                ["subscriptionFilters"] = new[] { "to-firehose" },
+                ["logEvents"] = messages.ToArray(),
+            })));
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, $"org-cloudtrail-cwl-1-{stamp}-5a1b7c3d-0000-4000-8000-000000000002"), [.. members]);
+        File.WriteAllBytes(Path.Combine(folder, $"org-cloudtrail-cwl-gz-1-{stamp}-5a1b7c3d-0000-4000-8000-000000000003.gz"),
+            Gzip([.. members]));
+
+        var lookup = Path.Combine(directory, "lookup-events", account);
+        Directory.CreateDirectory(lookup);
+        var pages = new StringBuilder();
+        for (var page = 0; page < 2; page++)
+        {
+            var events = Enumerable.Range(0, 3).Select(k =>
+            {
+                var id = $"f1000000-0000-4000-8000-0000000000{page}{k}";
+                return new Dictionary<string, object>
+                {
+                    ["EventId"] = id,
+                    ["EventName"] = "GetItem",
+                    ["ReadOnly"] = "true",
+                    ["EventTime"] = at.ToString("s", CultureInfo.InvariantCulture) + "Z",
+                    ["EventSource"] = "dynamodb.amazonaws.com",
+                    ["Username"] = "firehose-demo",
+                    ["Resources"] = Array.Empty<object>(),
+                    ["CloudTrailEvent"] = Encoding.UTF8.GetString(Event(id, 20 + (page * 3) + k, k == 1 ? "TLSv1" : "TLSv1.2")),
+                };
+            });
+            var body = new Dictionary<string, object?> { ["Events"] = events.ToArray() };
+            if (page == 0)
+            {
+                body["NextToken"] = "demo-next-page";
+            }
+
+            pages.Append(JsonSerializer.Serialize(body, Indented)).Append('\n');
+        }
+
+        File.WriteAllText(Path.Combine(lookup, "us-east-1.json"), pages.ToString());
+
+        // Firehose EventBridge: 6 events (3 legacy); CloudWatch Logs: 6 events (3 legacy), once plain and once again
+        // under Firehose's gzip (the same events: duplicates, as a redelivery would make them); lookup-events: 6 (2 legacy).
+        truth.DistinctEvents += 6 + 6 + 6;
+        truth.ExpectedRows += 6 + 12 + 6;
+        truth.LegacyEvents += 3 + 3 + 2;
     }
 
     /// <summary>Gzips bytes (one member), as CloudTrail and CloudWatch Logs do.</summary>
