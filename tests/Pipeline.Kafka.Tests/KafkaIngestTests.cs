@@ -140,6 +140,27 @@ public sealed class KafkaIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_LoneSurrogateAndInvalidUtf8_RepairedAndThePartitionMovesOn()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("poison", 1);
+        _cluster.Produce("poison", _messages.Next(20));
+        var surrogate = _messages.NextId();
+        var invalidId = _messages.NextId();
+        var invalidText = MixedMessages.Event(invalidId);
+        var invalid = Encoding.UTF8.GetBytes(invalidText).ToList();
+        invalid.InsertRange(invalidText.IndexOf("Python", StringComparison.Ordinal), new byte[] { 0xED, 0xA0, 0x80 });
+        _cluster.Produce("poison", [("s", Records.Utf8(MixedMessages.Event(surrogate).Replace("GetObject", "\\udfff", StringComparison.Ordinal))), ("u", [.. invalid])]);
+        _cluster.Produce("poison", _messages.Next(20));
+
+        var result = await RunAsync(Options("poison"), tmp.Path);
+
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        Assert.Equal(0, result.Stats.Ingest.RejectTotal);
+        Assert.True(result.Stats.Ingest.RepairedStrings >= 2);
+    }
+
+    [Fact]
     public async Task RunAsync_PoisonMessages_RejectedWithReasonAndDeadLettered()
     {
         using var tmp = new TempDir();

@@ -13,7 +13,9 @@ internal static class IngestCommand
 {
     public static readonly Option<string> Source = new("--source")
     {
-        Description = "A file or directory tree (an org trail's S3 archive copy, NDJSON, EventBridge or CloudWatch Logs captures, gzip or plain), "
+        Description = "A file or directory tree, every form read by content: an org trail's S3 archive copy ({\"Records\":[…]}), NDJSON, EventBridge events, "
+            + "CloudWatch Logs payloads, Firehose objects (EventBridge events back to back; concatenated CloudWatch Logs gzip members, gzip over them), "
+            + "aws cloudtrail lookup-events output, KPL aggregates; gzip (multi-member) or plain; "
             + "an S3 archive s3://BUCKET/PREFIX/AWSLogs/, or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
         Required = true,
     };

@@ -206,6 +206,42 @@ public sealed class StreamIngestTests(LocalAws aws)
         Assert.Contains("kinesis:" + name + "/shardId-000000000000/", rejects, StringComparison.Ordinal);
         Assert.Equal(3, rejects.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
+    [Fact]
+    public async Task RunAsync_PoisonRecords_RepairedOrRejectedAndTheShardMovesOn()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("poison");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
+        string surrogate;
+        using (client)
+        {
+            await feeder.PutMixedAsync(30);
+
+            // A lone surrogate escape used to throw in projection and fail the batch, the lease retried forever.
+            surrogate = feeder.NextEventId();
+            var invalidUtf8 = feeder.NextEventId();
+            var invalidText = StreamFeeder.Event(invalidUtf8);
+            var invalid = Encoding.UTF8.GetBytes(invalidText).ToList();
+            invalid.InsertRange(invalidText.IndexOf("Python", StringComparison.Ordinal), new byte[] { 0xFF, 0xC0 });
+            var deep = "{\"eventVersion\":\"1.09\",\"x\":" + new string('[', 5000) + new string(']', 5000) + "}";
+            await feeder.PutRawAsync(
+            [
+                ("surrogate", Records.Utf8(StreamFeeder.Event(surrogate).Replace("GetObject", "Get\\ud800Object", StringComparison.Ordinal))),
+                ("invalid-utf8", [.. invalid]),
+                ("deep", Records.Utf8(deep)),
+                ("loose-time", Records.Utf8(Records.Record("loose", "10:00"))),
+            ]);
+            await feeder.PutMixedAsync(30);
+        }
+
+        var result = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
+        Assert.Equal(2, result.Stats.Ingest.RejectTotal);
+        Assert.True(result.Stats.Ingest.RepairedStrings >= 2);
+        var names = LakeReader.Query($"SELECT event_name FROM {LakeReader.Source(tmp.Path)} WHERE event_id = '{surrogate}'");
+        Assert.Equal("Get\uFFFDObject", Assert.Single(names)[0]);
+    }
 }
 
 /// <summary>

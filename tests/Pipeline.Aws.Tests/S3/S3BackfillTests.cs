@@ -100,4 +100,36 @@ public sealed class S3BackfillTests(LocalAws aws)
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Equal(TableFiles(tmp.Sub("lake-ref")), TableFiles(lake));
     }
+
+    [Fact]
+    public async Task Cli_BackfillOfFirehoseAndLookupEventsObjects_SameLakeAsTheLocalCopy()
+    {
+        using var tmp = new TempDir();
+        var tree = tmp.Sub("objects");
+        var folder = Path.Combine(tree, "firehose", "2026", "11", "20", "10");
+        Directory.CreateDirectory(folder);
+        var records = Enumerable.Range(0, 60).Select(i => MixedMessages.Event($"ev-{i:D6}")).ToArray();
+        File.WriteAllText(Path.Combine(folder, "eb-1-2026-11-20-10-00-00-a"), string.Concat(records[..20].Select(r => Pipeline.Tests.Support.Records.EventBridge(r))));
+        File.WriteAllBytes(Path.Combine(folder, "cwl-1-2026-11-20-10-00-00-b"), [.. records[20..40].Chunk(4).SelectMany(c => Pipeline.Tests.Support.Records.Gzip(Pipeline.Tests.Support.Records.CloudWatchLogs(c)))]);
+        Directory.CreateDirectory(Path.Combine(tree, "lookup"));
+        File.WriteAllText(Path.Combine(tree, "lookup", "page.json"), string.Join("\n", records[40..].Chunk(10).Select(c => System.Text.Json.JsonSerializer.Serialize(new { Events = c.Select(r => new { CloudTrailEvent = r }), NextToken = "n" }))));
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "firehose");
+        foreach (var file in Directory.GetFiles(tree, "*", SearchOption.AllDirectories))
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Path.GetRelativePath(tree, file).Replace('\\', '/'), FilePath = file, UseChunkEncoding = false });
+        }
+
+        var fromS3 = CliProcess.Run("ingest", "--source", $"s3://{bucket}/", "--lake", tmp.Sub("lake-s3"), "--endpoint", aws.S3Endpoint.ToString());
+        var fromDisk = CliProcess.Run("ingest", "--source", tree, "--lake", tmp.Sub("lake-disk"));
+
+        Assert.True(fromS3.ExitCode == 0, fromS3.Stderr);
+        Assert.True(fromDisk.ExitCode == 0, fromDisk.Stderr);
+        Assert.Contains("rejects     none", fromS3.Stderr, StringComparison.Ordinal);
+        Assert.Equal(60, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("lake-s3"))}"));
+        Assert.Equal(60, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(tmp.Sub("lake-s3"))}"));
+        Assert.Equal(
+            LakeReader.Query($"SELECT event_id, tls_version, account_id FROM {LakeReader.Source(tmp.Sub("lake-disk"))} ORDER BY event_id").Select(r => string.Join('|', r)),
+            LakeReader.Query($"SELECT event_id, tls_version, account_id FROM {LakeReader.Source(tmp.Sub("lake-s3"))} ORDER BY event_id").Select(r => string.Join('|', r)));
+    }
 }

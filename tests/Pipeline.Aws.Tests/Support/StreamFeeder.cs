@@ -48,4 +48,7 @@ internal sealed class StreamFeeder(KinesisClient client, StreamRef stream)
     }
 
     public static string Event(string id) => MixedMessages.Event(id);
+
+    /// <summary>Reserves the next event ID, so a test can put its own record for it and still assert the lake exactly.</summary>
+    public string NextEventId() => _messages.NextId();
 }
