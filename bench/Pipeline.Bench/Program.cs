@@ -28,6 +28,12 @@ if (args.Contains("--kinesis"))
     return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), work, cli, repo, Measure);
 }
 
+if (args.Contains("--forms"))
+{
+    // Delivered forms: --forms [--events 1000000] (Firehose objects vs NDJSON, the same events)
+    return FormsBench.Run(Arg("--events", 1_000_000), work, cli, Measure);
+}
+
 if (args.Contains("--report"))
 {
     // Reducer benchmark: --report [--events 10000000] [--days 14] (the lake's last days up to the report week's Sunday)

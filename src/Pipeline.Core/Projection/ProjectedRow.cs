@@ -42,6 +42,12 @@ internal sealed class ProjectedRow
     /// <summary>End (exclusive) of the <c>CloudTrailEvent</c> string's raw content.</summary>
     public long EmbeddedEnd { get; set; }
 
+    /// <summary>
+    /// Set by the decoder when all the bytes the record is read from are known to be valid UTF-8 (checked once per
+    /// window, at vector speed), so strings need no check of their own. Not cleared by <see cref="Reset"/>.
+    /// </summary>
+    public bool Utf8Checked { get; set; }
+
     /// <summary>String values of this record stored with U+FFFD for invalid UTF-8 or a lone surrogate.</summary>
     public int Repaired { get; set; }
 

@@ -24,6 +24,12 @@ internal enum ObjectKind
 
     /// <summary>One <c>lookup-events</c> event; the record is the <c>CloudTrailEvent</c> string's content.</summary>
     LookupEvent,
+
+    /// <summary>An EventBridge event whose <c>detail-type</c> came first (as AWS writes it); the reader stands on <c>detail</c>'s StartObject.</summary>
+    EventBridgeInPlace,
+
+    /// <summary>A CloudWatch Logs payload whose <c>messageType</c> came first (as AWS writes it); the reader stands on <c>logEvents</c>' StartArray.</summary>
+    CloudWatchLogsInPlace,
 }
 
 /// <summary>
@@ -70,6 +76,12 @@ internal static class RecordProjector
 
                     continue;
                 case 6 when name.SequenceEqual("detail"u8):
+                    // detail-type already read: the detail is read where it stands instead of skipped and read again.
+                    if (r.TokenType == JsonTokenType.StartObject && row.Has(ProjectedRow.DetailType))
+                    {
+                        return ObjectKind.EventBridgeInPlace;
+                    }
+
                     if (TryCaptureRange(ref r, JsonTokenType.StartObject, out var detailStart, out var detailEnd))
                     {
                         (row.DetailStart, row.DetailEnd) = (detailStart, detailEnd);
@@ -111,6 +123,11 @@ internal static class RecordProjector
                     Take(ref r, row, Col.EventType);
                     break;
                 case 9 when name.SequenceEqual("logEvents"u8):
+                    if (r.TokenType == JsonTokenType.StartArray && row.Has(ProjectedRow.MessageType))
+                    {
+                        return ObjectKind.CloudWatchLogsInPlace;
+                    }
+
                     if (TryCaptureRange(ref r, JsonTokenType.StartArray, out var eventsStart, out var eventsEnd))
                     {
                         (row.LogEventsStart, row.LogEventsEnd) = (eventsStart, eventsEnd);
@@ -262,7 +279,7 @@ internal static class RecordProjector
                 var raw = r.ValueSpan;
                 if (!r.ValueIsEscaped)
                 {
-                    if (JsonText.IsValid(raw))
+                    if (row.Utf8Checked || JsonText.IsValid(raw))
                     {
                         row.Set(slot, raw);
                     }
@@ -277,7 +294,7 @@ internal static class RecordProjector
                     var dest = row.Reserve(raw.Length);
                     var written = JsonText.Unescape(raw, dest, ref repaired);
                     row.Repaired += repaired;
-                    if (JsonText.IsValid(dest[..written]))
+                    if (row.Utf8Checked || JsonText.IsValid(dest[..written]))
                     {
                         row.Commit(slot, written);
                     }

@@ -220,4 +220,27 @@ public sealed class DeliveredFormsTests
         Assert.Equal(["a", "b", "c"], sink.Rows.Select(r => r["event_id"]));
         Assert.Empty(sink.Rejects);
     }
+
+    [Fact]
+    public void Decode_EnvelopesCutByTheWindowAfterTheirRecords_EmitEachRecordOnce()
+    {
+        // Envelopes larger than the decoder's lookahead, with a long tail after the record, so that the window's end
+        // falls after an envelope's record has been read: it must be read again whole, never emitted twice.
+        var tail = new string('t', 600_000);
+        var eventBridge = string.Concat(Enumerable.Range(0, 120).Select(i => EventBridge(Record("eb" + i))[..^1] + ",\"zz\":\"" + tail[..(i * 39_097 % 600_000)] + "\"}"));
+        var cloudWatch = Enumerable.Range(0, 60)
+            .Select(i => CloudWatchLogs([.. Enumerable.Range(0, 40).Select(k => Record($"cw{i}-{k}", extra: ",\"requestParameters\":{\"p\":\"" + new string('p', (i * 1031 + k * 177) % 16_000) + "\"}"))]))
+            .ToArray();
+
+        var eb = CapturingSink.Decode(Utf8(eventBridge));
+        var cw = CapturingSink.Decode(Utf8(string.Concat(cloudWatch)));
+        var cwMembers = CapturingSink.Decode([.. cloudWatch.SelectMany(c => Gzip(c))]);
+
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => "eb" + i), eb.Rows.Select(r => r["event_id"]));
+        var expected = Enumerable.Range(0, 60).SelectMany(i => Enumerable.Range(0, 40).Select(k => $"cw{i}-{k}")).ToList();
+        Assert.Equal(expected, cw.Rows.Select(r => r["event_id"]));
+        Assert.Equal(expected, cwMembers.Rows.Select(r => r["event_id"]));
+        Assert.Empty(eb.Rejects);
+        Assert.Empty(cw.Rejects);
+    }
 }
