@@ -62,6 +62,16 @@ public sealed class KafkaSourceOptions
             throw new FormatException("kafka:// source needs brokers and a topic: kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=NAME");
         }
 
+        foreach (var broker in path[..slash].Split(','))
+        {
+            // librdkafka takes "host:notaport" and retries it forever, ~19 warnings a second: refuse it here.
+            var colon = broker.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(broker.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new FormatException($"kafka:// broker '{broker}' is not HOST:PORT with a port from 1 to 65535");
+            }
+        }
+
         var options = new KafkaSourceOptions { BootstrapServers = path[..slash], Topic = Uri.UnescapeDataString(path[(slash + 1)..]) };
         if (q >= 0)
         {

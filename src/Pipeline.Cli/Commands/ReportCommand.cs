@@ -148,7 +148,7 @@ internal static class ReportCommand
         {
             if (!IsoWeek.TryParse(text, out week))
             {
-                throw new UsageException($"--week '{text}' is not an ISO week (e.g. 2026-W47)");
+                throw new UsageException($"--week '{text}' is not an ISO week from 2000-W01 to 9998-W52 (e.g. 2026-W47)");
             }
         }
         else

@@ -296,6 +296,12 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
     }
 
+    /// <summary>
+    /// True when the lock file is held by another process: EWOULDBLOCK from the lock (11 on Linux, 35 on macOS; a
+    /// sharing violation on Windows). Anything else, a read-only file system (EROFS) among them, is "not writable".
+    /// </summary>
+    private static bool IsLockHeld(IOException e) => e.HResult is 11 or 35 || e.HResult == unchecked((int)0x80070020);
+
     private static FileStream LockLake(LakeLayout lake)
     {
         try
@@ -307,7 +313,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         {
             throw new IngestException($"lake is not writable: {lake.Root} ({e.Message})", e);
         }
-        catch (IOException e) when (Directory.Exists(lake.CheckpointsDirectory) && File.Exists(Path.Combine(lake.CheckpointsDirectory, "ingest.lock")))
+        catch (IOException e) when (IsLockHeld(e))
         {
             throw new IngestException($"another ingest is running on the lake {lake.Root} (lock held on _checkpoints/ingest.lock)", e);
         }

@@ -71,6 +71,10 @@ internal static unsafe class TlsEventParquetWriter
 
             file.Close();
         }
+        catch (ParquetException e)
+        {
+            throw new IOException(WriteFailure(path, e.Message), e);
+        }
         finally
         {
             ArrayPool<int>.Shared.Return(order);
@@ -80,6 +84,24 @@ internal static unsafe class TlsEventParquetWriter
         }
 
         return new FileInfo(path).Length;
+    }
+
+    /// <summary>
+    /// ParquetSharp reports native I/O errors as <c>N7parquet22ParquetStatusExceptionE (message: 'IOError: … [errno 28]
+    /// No space left on device')</c>: say what failed and what to do, in the user's words.
+    /// </summary>
+    internal static string WriteFailure(string path, string message)
+    {
+        var inner = message;
+        var at = message.IndexOf("(message: '", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            inner = message[(at + 11)..].TrimEnd(')', '\'');
+        }
+
+        return inner.Contains("No space left on device", StringComparison.Ordinal) || inner.Contains("errno 28]", StringComparison.Ordinal)
+            ? $"the disk is full: writing {path} failed (no space left on device); free space and run again (nothing unwritten was checkpointed)"
+            : $"writing {path} failed: {inner}";
     }
 
     /// <summary>

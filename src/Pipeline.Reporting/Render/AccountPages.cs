@@ -17,7 +17,7 @@ public static class AccountPages
         var md = new StringBuilder();
         if (!brief)
         {
-            md.Append("# ").Append(Title(a).Replace("#", "\\#", StringComparison.Ordinal)).Append("\n\n");
+            md.Append("# ").Append(Escape.MdText(Title(a))).Append("\n\n");
         }
 
         md.Append(Inv, $"Week {a.Week} ({a.Week.Monday:yyyy-MM-dd} to {a.Week.Sunday:yyyy-MM-dd}, UTC). ");

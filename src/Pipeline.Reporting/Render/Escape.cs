@@ -47,6 +47,39 @@ public static class Escape
 
     public static string Html(string? value) => WebUtility.HtmlEncode(Clean(value));
 
+    /// <summary>
+    /// Text in Markdown prose or a heading: every character Markdown or inline HTML gives a meaning to is escaped, so
+    /// an account name from an owners file (<c>[x](http://…)</c>, <c>&lt;img …&gt;</c>, <c>**</c>) shows as written.
+    /// </summary>
+    public static string MdText(string? value)
+    {
+        var text = Clean(value);
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '<':
+                    sb.Append("&lt;");
+                    break;
+                case '>':
+                    sb.Append("&gt;");
+                    break;
+                case '&':
+                    sb.Append("&amp;");
+                    break;
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '#' or '!' or '|' or '~' or '{' or '}' or '+' or '-' or '.':
+                    sb.Append('\\').Append(c);
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>A Markdown code span: nothing inside renders (no links, images, HTML or emphasis).</summary>
     public static string MdCode(string? value)
     {

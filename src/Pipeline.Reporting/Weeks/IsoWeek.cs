@@ -34,7 +34,8 @@ public readonly partial record struct IsoWeek(int Year, int Week)
 
         var year = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         var number = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        if (year is < 1 or > 9998 || number < 1 || number > ISOWeek.GetWeeksInYear(year))
+        // CloudTrail began in 2013: a year before 2000 is a typo, and would put the trend's earlier weeks before year 1.
+        if (year is < 2000 or > 9998 || number < 1 || number > ISOWeek.GetWeeksInYear(year))
         {
             return false;
         }
