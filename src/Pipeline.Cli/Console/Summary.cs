@@ -27,6 +27,11 @@ internal static class Summary
             w.WriteLine(string.Create(inv, $"  repaired    {s.RepairedStrings:N0} string values held invalid UTF-8 or a lone surrogate escape: stored with U+FFFD, records kept"));
         }
 
+        if (s.TruncatedStrings > 0)
+        {
+            w.WriteLine(string.Create(inv, $"  truncated   {s.TruncatedStrings:N0} string values longer than 8 KiB: stored cut, ending in …, records kept"));
+        }
+
         if (s.RejectTotal == 0)
         {
             w.WriteLine("  rejects     none");

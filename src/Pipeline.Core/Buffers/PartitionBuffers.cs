@@ -63,7 +63,9 @@ internal sealed class PartitionBuffers
             }
 
             var bytes = row.Get(c);
-            if (_interners[c] is not { } interner || !interner.TryIntern(bytes, out _values[c]))
+            // Long values seldom repeat and are what a hostile input makes huge: they go to the partition's arena,
+            // which counts against the budget at once, instead of an interner that is re-counted only now and then.
+            if (bytes.Length > MaxInternedBytes || _interners[c] is not { } interner || !interner.TryIntern(bytes, out _values[c]))
             {
                 _values[c] = columns.Arena.Append(bytes);
             }
@@ -81,13 +83,17 @@ internal sealed class PartitionBuffers
         }
     }
 
-    // Interners grow only on a miss; checking their total on every row would cost 17 reads per row.
+    /// <summary>Longest value kept in a column's interner; longer ones are buffered per partition.</summary>
+    internal const int MaxInternedBytes = 256;
+
+    // Interners grow only on a miss; checking their total on every row would cost 17 reads per row. Re-counted every
+    // 256 rows, they can run ahead of the count by at most 256 rows x 17 columns x 256 bytes (about 1 MiB).
     private long _internedCache;
     private int _internedAge;
 
     private long InternedBytesCheap()
     {
-        if (++_internedAge >= 4096)
+        if (++_internedAge >= 256)
         {
             _internedAge = 0;
             _internedCache = InternedBytes;

@@ -16,6 +16,7 @@ public static class IngestInstruments
         meter.CreateObservableCounter("pipeline.files.written", () => stats.FilesWritten, "{file}", "Parquet files written");
         meter.CreateObservableCounter("pipeline.bytes.written", () => stats.BytesWritten, "By", "Parquet bytes written");
         meter.CreateObservableCounter("pipeline.control_messages", () => stats.ControlMessages, "{message}", "CloudWatch Logs control messages skipped");
+        meter.CreateObservableCounter("pipeline.strings.truncated", () => stats.TruncatedStrings, "{value}", "String values longer than 8 KiB stored cut");
         meter.CreateObservableCounter("pipeline.strings.repaired", () => stats.RepairedStrings, "{value}", "String values stored with U+FFFD for invalid UTF-8 or a lone surrogate");
         meter.CreateObservableCounter(
             "pipeline.rejects",

@@ -29,6 +29,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     private long _records;
     private long _outsideDateRange;
     private long _repaired;
+    private long _truncated;
 
     public BatchSink(StagedBatch staged, PartitionBuffers buffers, IngestStats stats, ParquetSettings parquet, DateOnly? from, DateOnly? to)
     {
@@ -46,6 +47,7 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
     {
         _records++;
         _repaired += row.Repaired;
+        _truncated += row.Truncated;
         if ((_fromDay is { } f && key.EventDay < f) || (_toDay is { } t && key.EventDay > t))
         {
             _outsideDateRange++;
@@ -132,9 +134,15 @@ internal sealed class BatchSink : IRecordSink, IPartitionFlushTarget, IDisposabl
             _stats.AddRepaired(_repaired);
         }
 
+        if (_truncated > 0)
+        {
+            _stats.AddTruncated(_truncated);
+        }
+
         _records = 0;
         _outsideDateRange = 0;
         _repaired = 0;
+        _truncated = 0;
     }
 
     /// <summary>Flushes what is buffered and closes the rejects file; the batch is then ready to commit.</summary>

@@ -16,6 +16,7 @@ public sealed class IngestStats
     private long _insightRecords;
     private long _batchesDone;
     private long _repairedStrings;
+    private long _truncatedStrings;
 
     public int InputsTotal { get; internal set; }
 
@@ -49,6 +50,9 @@ public sealed class IngestStats
     /// <summary>String values stored with U+FFFD in place of invalid UTF-8 or a lone surrogate escape (the record is kept).</summary>
     public long RepairedStrings => Interlocked.Read(ref _repairedStrings);
 
+    /// <summary>String values longer than 8 KiB, stored cut and marked with "…" (the record is kept).</summary>
+    public long TruncatedStrings => Interlocked.Read(ref _truncatedStrings);
+
     /// <summary>Rejects by reason code.</summary>
     public ConcurrentDictionary<string, long> Rejects { get; } = new(StringComparer.Ordinal);
 
@@ -81,6 +85,8 @@ public sealed class IngestStats
     internal void BatchDone() => Interlocked.Increment(ref _batchesDone);
 
     internal void AddRepaired(long n) => Interlocked.Add(ref _repairedStrings, n);
+
+    internal void AddTruncated(long n) => Interlocked.Add(ref _truncatedStrings, n);
 
     internal void Reject(string code, string sample)
     {

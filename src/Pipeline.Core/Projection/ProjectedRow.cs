@@ -48,6 +48,12 @@ internal sealed class ProjectedRow
     /// </summary>
     public bool Utf8Checked { get; set; }
 
+    /// <summary>Longest string value stored in the lake; a longer one is cut (on a character boundary) and ends in "…".</summary>
+    public const int MaxValueBytes = 8 * 1024;
+
+    /// <summary>String values of this record cut to <see cref="MaxValueBytes"/>.</summary>
+    public int Truncated { get; set; }
+
     /// <summary>String values of this record stored with U+FFFD for invalid UTF-8 or a lone surrogate.</summary>
     public int Repaired { get; set; }
 
@@ -62,6 +68,7 @@ internal sealed class ProjectedRow
         LogEventsStart = -1;
         EmbeddedStart = -1;
         Repaired = 0;
+        Truncated = 0;
         EventTimeWrongType = false;
     }
 
@@ -100,6 +107,26 @@ internal sealed class ProjectedRow
     }
 
     public void Clear(int slot) => _length[slot] = -1;
+
+    /// <summary>Cuts a slot longer than <see cref="MaxValueBytes"/> at a UTF-8 character boundary and marks the cut with "…".</summary>
+    public void Cap(int slot)
+    {
+        if (_length[slot] <= MaxValueBytes)
+        {
+            return;
+        }
+
+        var value = _scratch.AsSpan(_offset[slot], _length[slot]);
+        var cut = MaxValueBytes - 3;
+        while (cut > 0 && (value[cut] & 0xC0) == 0x80)
+        {
+            cut--;
+        }
+
+        "…"u8.CopyTo(value[cut..]);
+        _length[slot] = cut + 3;
+        Truncated++;
+    }
 
     internal static readonly SearchValues<byte> Digits = SearchValues.Create("0123456789"u8);
 }

@@ -305,6 +305,7 @@ internal static class RecordProjector
                     }
                 }
 
+                row.Cap(slot);
                 break;
             case JsonTokenType.Number:
                 row.Set(slot, r.ValueSpan);

@@ -233,6 +233,22 @@ public sealed class DamagedInputTests
         Assert.Equal(RejectReason.NotJson, Assert.Single(sink.Rejects).Reason);
     }
 
+    [Fact]
+    public void Decode_StringLongerThanTheCap_IsStoredCutOnACharacterBoundaryAndCounted()
+    {
+        // 8,188 ASCII bytes then two-byte characters: the cut at 8,189 would split one.
+        var ua = new string('a', 8188) + new string('é', 5000);
+        var sink = CapturingSink.Decode(Utf8(Record("x").Replace("aws-cli/1.16.96 Python/2.7.5", ua, StringComparison.Ordinal) + "\n" + Record("y") + "\n"));
+
+        var stored = sink.Rows[0]["user_agent"]!;
+        Assert.Equal(["x", "y"], Ids(sink));
+        Assert.True(Encoding.UTF8.GetByteCount(stored) <= ProjectedRow.MaxValueBytes);
+        Assert.EndsWith("…", stored, StringComparison.Ordinal);
+        Assert.StartsWith(new string('a', 8188), stored, StringComparison.Ordinal);
+        Assert.True(System.Text.Unicode.Utf8.IsValid(Encoding.UTF8.GetBytes(stored)));
+        Assert.Equal("aws-cli/1.16.96 Python/2.7.5", sink.Rows[1]["user_agent"]);
+    }
+
     [Theory]
     [InlineData("10:00")]
     [InlineData("November 2026")]
