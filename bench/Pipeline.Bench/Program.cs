@@ -28,6 +28,12 @@ if (args.Contains("--kinesis"))
     return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), work, cli, repo, Measure);
 }
 
+if (args.Contains("--memory"))
+{
+    // Peak RSS by budget on huge values, a gzip bomb and 100k partitions: --memory
+    return MemoryBench.Run(work, cli, Measure);
+}
+
 if (args.Contains("--forms"))
 {
     // Delivered forms: --forms [--events 1000000] (Firehose objects vs NDJSON, the same events)

@@ -47,13 +47,19 @@ internal sealed class PartitionBuffers
     public void Append(ProjectedRow row, in RowKey rowKey)
     {
         var key = new PartitionKey(rowKey.EventDay, rowKey.AccountId);
-        if (!_partitions.TryGetValue(key, out var columns))
+        long before;
+        if (_partitions.TryGetValue(key, out var columns))
         {
+            before = columns.EstimatedBytes;
+        }
+        else
+        {
+            // A new partition's own buffers count too: with many small partitions they are most of the memory.
             columns = new TlsEventColumns();
             _partitions.Add(key, columns);
+            before = 0;
         }
 
-        var before = columns.EstimatedBytes;
         for (var c = 0; c < Col.Count; c++)
         {
             if (!row.Has(c))
@@ -122,22 +128,21 @@ internal sealed class PartitionBuffers
         }
     }
 
+    /// <summary>
+    /// Flushes the largest partitions until a quarter of the budget is free. One sort per trip, not a scan of every
+    /// open partition per row: with thousands of small partitions a scan per row was quadratic.
+    /// </summary>
     private void FlushLargest()
     {
-        TlsEventColumns? largest = null;
-        PartitionKey largestKey = default;
-        foreach (var (key, columns) in _partitions)
+        var target = _budgetBytes * 3 / 4;
+        foreach (var (key, columns) in _partitions.OrderByDescending(p => p.Value.EstimatedBytes).ToList())
         {
-            if (largest is null || columns.EstimatedBytes > largest.EstimatedBytes)
+            if (_bufferedBytes + InternedBytes <= target)
             {
-                largest = columns;
-                largestKey = key;
+                break;
             }
-        }
 
-        if (largest is not null)
-        {
-            Flush(largestKey, largest);
+            Flush(key, columns);
         }
     }
 
