@@ -100,7 +100,8 @@ internal static class FormsBench
         return 0;
     }
 
-    private static long CountRows(string lake)
+    /// <summary>Rows in a lake's tls_events, read by DuckDB.</summary>
+    internal static long CountRows(string lake)
     {
         using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
         connection.Open();

@@ -66,7 +66,7 @@ internal static class MemoryBench
                 }
 
                 var m = measure("dotnet", [cli, "ingest", "--source", path, "--lake", lake, "--memory-budget-mib", budget.ToString(CultureInfo.InvariantCulture)]);
-                var landed = Directory.Exists(Path.Combine(lake, "tls_events")) ? CountRows(lake) : 0;
+                var landed = Directory.Exists(Path.Combine(lake, "tls_events")) ? FormsBench.CountRows(lake) : 0;
                 ok &= landed == rows;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {budget} | {m.Wall.TotalSeconds:F1} | {m.PeakRssMiB:F0} | {landed:N0} |"));
             }
@@ -79,13 +79,4 @@ internal static class MemoryBench
         "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::" + account + ":user/u\",\"accountId\":\"" + account
         + "\"},\"eventTime\":\"" + time + "\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.5\",\"userAgent\":\""
         + ua + "\",\"eventID\":\"" + id + "\",\"recipientAccountId\":\"" + account + "\",\"tlsDetails\":{\"tlsVersion\":\"TLSv1\",\"cipherSuite\":\"ECDHE-RSA-AES128-SHA\",\"clientProvidedHostHeader\":\"s3.amazonaws.com\"}}";
-
-    private static long CountRows(string lake)
-    {
-        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM read_parquet('{Path.Combine(lake, "tls_events", "*", "*", "*.parquet").Replace('\\', '/')}')";
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
 }
