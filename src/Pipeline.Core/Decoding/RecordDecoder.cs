@@ -663,8 +663,6 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>Whether the window holds the whole value at its start, by an incremental (non-final) read.</summary>
-    private static bool IsComplete(ReadOnlySpan<byte> w) => IsComplete(w, out _);
-
     private static bool IsComplete(ReadOnlySpan<byte> w, out int length)
     {
         length = 0;
