@@ -40,6 +40,12 @@ if (args.Contains("--forms"))
     return FormsBench.Run(Arg("--events", 1_000_000), work, cli, Measure);
 }
 
+if (args.Contains("--report-limits"))
+{
+    // The report on the worst offenders: --report-limits [--calls 10000000] (one client's calls in the first case)
+    return ReportLimitsBench.Run(Arg("--calls", 10_000_000), work, cli, Measure);
+}
+
 if (args.Contains("--report"))
 {
     // Reducer benchmark: --report [--events 10000000] [--days 14] (the lake's last days up to the report week's Sunday)

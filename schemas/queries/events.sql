@@ -4,6 +4,9 @@
 -- Used as a CTE by the other queries (`pipeline report --print-sql` prints them composed).
 -- ${from_date}, ${to_date}: the window as 'YYYY-MM-DD' (prunes event_date partitions).
 -- ${owner_accounts}: the owners file's accounts as a VALUES list; with the lake's accounts they are the organization.
+-- Ownership is an IN (subquery), not a LEFT JOIN: DuckDB built the join's hash table from the window's rows rather
+-- than from the few accounts (10M calls ran it out of memory before any aggregate); IN always builds from the list.
+-- principal, user_agent and source are cut at 1,024 characters (the report shows 400; the lake keeps up to 8 KiB).
 org_accounts AS (
   SELECT DISTINCT account_id AS id FROM tls_events WHERE event_date BETWEEN '${from_date}' AND '${to_date}'
   UNION
@@ -20,13 +23,12 @@ events AS (
     t.event_source,
     t.event_name,
     t.region,
-    t.user_agent,
-    CASE WHEN o.id IS NOT NULL THEN t.caller_account_id ELSE t.account_id END AS owner_account,
+    substr(t.user_agent, 1, 1024) AS user_agent,
+    CASE WHEN t.caller_account_id IN (SELECT id FROM org_accounts) THEN t.caller_account_id ELSE t.account_id END AS owner_account,
     CAST(date_trunc('week', CAST(t.event_date AS date)) AS date) AS week_start,
-    COALESCE(NULLIF(t.principal_arn, ''), NULLIF(t.access_key_id, ''), '(no principal)') AS principal,
-    COALESCE(NULLIF(t.vpc_endpoint_id, ''), NULLIF(t.source_ip, ''), '(no source)') AS source,
+    substr(COALESCE(NULLIF(t.principal_arn, ''), NULLIF(t.access_key_id, ''), '(no principal)'), 1, 1024) AS principal,
+    substr(COALESCE(NULLIF(t.vpc_endpoint_id, ''), NULLIF(t.source_ip, ''), '(no source)'), 1, 1024) AS source,
     CASE WHEN t.tls_version IN ('TLSv1', 'TLSv1.1') THEN 1 ELSE 0 END AS is_legacy
   FROM tls_events t
-  LEFT JOIN org_accounts o ON o.id = t.caller_account_id
   WHERE t.event_date BETWEEN '${from_date}' AND '${to_date}'
 )

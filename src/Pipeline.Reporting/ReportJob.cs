@@ -73,6 +73,7 @@ public static class ReportJob
         {
             File.WriteAllText(Path.Combine(dir, "accounts", account.Owner.AccountId + ".md"), AccountPages.Markdown(account));
             File.WriteAllText(Path.Combine(dir, "accounts", account.Owner.AccountId + ".html"), AccountPages.Html(account));
+            File.WriteAllText(Path.Combine(dir, "accounts", AccountPages.ClientsCsvName(account)), AccountPages.ClientsCsv(account));
         }
 
         return org;

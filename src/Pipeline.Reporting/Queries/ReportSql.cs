@@ -18,15 +18,30 @@ public static class ReportSql
     /// <summary>The queries a report runs, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders"];
 
+    /// <summary>
+    /// <c>${client_key}</c> in Athena (Trino): a 64-bit hash of a client's principal, user agent and source
+    /// (never NULL: the user agent may be, the other two are not).
+    /// </summary>
+    internal const string AthenaClientKey = "xxhash64(to_utf8(principal || chr(31) || COALESCE(user_agent, chr(30)) || chr(31) || source))";
+
+    /// <summary><c>${client_key}</c> in DuckDB: its own 64-bit hash of the same values.</summary>
+    internal const string DuckDbClientKey = "hash(principal, user_agent, source)";
+
     /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
-    public static string Compose(string name, SqlParameters p) => Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p);
+    public static string Compose(string name, SqlParameters p) => Compose(name, p, AthenaClientKey);
 
     /// <summary>
-    /// The query for DuckDB: the same text with one hint. DuckDB materialises a CTE used twice (all of the window's
-    /// rows, in memory), which also stops filters reaching the Parquet scan; Athena has no such hint and needs none.
+    /// The query for DuckDB: the same text with DuckDB's hash and one hint. DuckDB materialises a CTE used more than
+    /// once (all of the window's rows, in memory), which also stops filters reaching the Parquet scan; Athena has no
+    /// such hint and needs none.
     /// </summary>
     public static string ComposeForDuckDb(string name, SqlParameters p) =>
-        Compose(name, p).Replace("\nevents AS (", "\nevents AS NOT MATERIALIZED (", StringComparison.Ordinal);
+        Compose(name, p, DuckDbClientKey)
+            .Replace("\nevents AS (", "\nevents AS NOT MATERIALIZED (", StringComparison.Ordinal)
+            .Replace("\nlegacy AS (", "\nlegacy AS NOT MATERIALIZED (", StringComparison.Ordinal);
+
+    private static string Compose(string name, SqlParameters p, string clientKey) =>
+        Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p).Replace("${client_key}", clientKey, StringComparison.Ordinal);
 
     private static string Bind(string sql, SqlParameters p)
     {

@@ -9,11 +9,22 @@ public static class AccountPages
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Clients an account page describes in full; the rest are counted there and listed in its clients CSV.</summary>
+    public const int PageClients = 500;
+
+    /// <summary>
+    /// Longest ticket description: Jira's text fields hold 32,767 characters; the rest of the clients are counted
+    /// and the description points to the account page.
+    /// </summary>
+    public const int MaxDescription = 30_000;
+
     public static string Title(AccountReport a) =>
         $"TLS 1.0/1.1 calls in {(a.Owner.Name is { } n ? Escape.Clean(n) + " " : string.Empty)}({a.Owner.AccountId}), week {a.Week}";
 
+    /// <summary>The account page as Markdown (<paramref name="brief"/>: the ticket description, at most <see cref="MaxDescription"/> characters).</summary>
     public static string Markdown(AccountReport a, bool brief = false)
     {
+        var maxChars = brief ? MaxDescription : int.MaxValue;
         var md = new StringBuilder();
         if (!brief)
         {
@@ -33,20 +44,51 @@ public static class AccountPages
             md.Append("None this week.\n\n");
         }
 
+        // The tail line and the resolved section's heading fit in what is held back.
+        var budget = maxChars - 600;
         var n = 0;
+        var client = new StringBuilder();
         foreach (var o in active)
         {
-            md.Append(Inv, $"### {++n}. {o.Classification.Family} — {o.Status.ToString().ToLowerInvariant()}, {o.LegacyCalls:N0} legacy {(o.LegacyCalls == 1 ? "call" : "calls")}\n\n");
-            AppendClient(md, a, o, brief);
+            client.Clear();
+            client.Append(Inv, $"### {n + 1}. {o.Classification.Family} — {o.Status.ToString().ToLowerInvariant()}, {o.LegacyCalls:N0} legacy {(o.LegacyCalls == 1 ? "call" : "calls")}\n\n");
+            AppendClient(client, a, o);
+            if (n == PageClients || md.Length + client.Length > budget)
+            {
+                break;
+            }
+
+            md.Append(client);
+            n++;
+        }
+
+        if (n < active.Count)
+        {
+            md.Append(Inv, $"**{active.Count - n:N0} more {(active.Count - n == 1 ? "client" : "clients")}** ({active.Skip(n).Sum(o => o.LegacyCalls):N0} legacy calls) are not described here: ")
+                .Append(brief ? $"see the account page `accounts/{a.Owner.AccountId}.html` of this week's report, and " : "see ")
+                .Append(Inv, $"`accounts/{ClientsCsvName(a)}`, which lists every client.\n\n");
         }
 
         var resolved = a.Resolved.ToList();
         if (resolved.Count > 0)
         {
             md.Append(Inv, $"## Resolved: seen in earlier weeks, not this week ({resolved.Count})\n\n");
+            var listed = 0;
             foreach (var o in resolved)
             {
-                md.Append(Inv, $"- {Escape.MdCode(o.Client.Principal)} with {Escape.MdCode(o.Client.UserAgent)} from {Escape.MdCode(o.Client.Source)}, last legacy call {o.LastSeen:yyyy-MM-dd HH:mm}Z\n");
+                var line = string.Create(Inv, $"- {Escape.MdCode(o.Client.Principal)} with {Escape.MdCode(o.Client.UserAgent)} from {Escape.MdCode(o.Client.Source)}, last legacy call {o.LastSeen:yyyy-MM-dd HH:mm}Z\n");
+                if (listed == PageClients || md.Length + line.Length > budget)
+                {
+                    break;
+                }
+
+                md.Append(line);
+                listed++;
+            }
+
+            if (listed < resolved.Count)
+            {
+                md.Append(Inv, $"- … and {resolved.Count - listed:N0} more, listed in `accounts/{ClientsCsvName(a)}`\n");
             }
 
             md.Append('\n');
@@ -64,7 +106,7 @@ public static class AccountPages
         return md.ToString();
     }
 
-    private static void AppendClient(StringBuilder md, AccountReport a, Offender o, bool brief)
+    private static void AppendClient(StringBuilder md, AccountReport a, Offender o)
     {
         md.Append("- Principal: ").Append(Escape.MdCode(o.Client.Principal)).Append('\n');
         md.Append("- User agent: ").Append(Escape.MdCode(o.Client.UserAgent)).Append('\n');
@@ -109,7 +151,7 @@ public static class AccountPages
             h.Append("<p>None this week.</p>");
         }
 
-        foreach (var o in active)
+        foreach (var o in active.Take(PageClients))
         {
             h.Append(Inv, $"<section class=\"client\"><h3>{Escape.Html(o.Classification.Family)} <span class=\"tag {o.Status.ToString().ToLowerInvariant()}\">{o.Status.ToString().ToLowerInvariant()}</span> {o.LegacyCalls:N0} legacy {(o.LegacyCalls == 1 ? "call" : "calls")}</h3><table>");
             Row(h, "Principal", o.Client.Principal);
@@ -137,11 +179,21 @@ public static class AccountPages
             h.Append("</ul></section>");
         }
 
+        if (active.Count > PageClients)
+        {
+            h.Append(Inv, $"<p><b>{active.Count - PageClients:N0} more clients</b> ({active.Skip(PageClients).Sum(o => o.LegacyCalls):N0} legacy calls) are not described here: <a href=\"{ClientsCsvName(a)}\">{ClientsCsvName(a)}</a> lists every client.</p>");
+        }
+
         var resolved = a.Resolved.ToList();
         if (resolved.Count > 0)
         {
             h.Append(Inv, $"<h2>Resolved ({resolved.Count})</h2><ul>");
-            foreach (var o in resolved)
+            if (resolved.Count > PageClients)
+            {
+                h.Append(Inv, $"<li>{resolved.Count - PageClients:N0} more in <a href=\"{ClientsCsvName(a)}\">{ClientsCsvName(a)}</a></li>");
+            }
+
+            foreach (var o in resolved.Take(PageClients))
             {
                 h.Append(Inv, $"<li><code>{Escape.Html(o.Client.Principal)}</code> with <code>{Escape.Html(o.Client.UserAgent)}</code> from <code>{Escape.Html(o.Client.Source)}</code>, last legacy call {o.LastSeen:yyyy-MM-dd HH:mm}Z</li>");
             }
@@ -152,6 +204,27 @@ public static class AccountPages
         h.Append("<h2>Trend</h2>").Append(Page.Chart(a.Trend.Select(t => (t.Week.ToString(), t.Tls == 0 ? 0 : (double)t.Legacy / t.Tls)).ToList()));
         Page.Close(h);
         return h.ToString();
+    }
+
+    /// <summary>The file beside the account page that lists every client, however many.</summary>
+    public static string ClientsCsvName(AccountReport a) => a.Owner.AccountId + "-clients.csv";
+
+    /// <summary>Every client of the account (active first, most legacy calls first), one row each.</summary>
+    public static string ClientsCsv(AccountReport a)
+    {
+        var sb = new StringBuilder("status,legacy_calls,principal,user_agent,source,client_family,tls_versions,cipher_suites,endpoints,regions,top_event_names,first_seen,last_seen,sample_event_ids\n");
+        foreach (var o in a.Offenders)
+        {
+            sb.Append(o.Status.ToString().ToLowerInvariant()).Append(',').Append(o.LegacyCalls.ToString(Inv)).Append(',')
+                .Append(Escape.Csv(o.Client.Principal)).Append(',').Append(Escape.Csv(o.Client.UserAgent)).Append(',').Append(Escape.Csv(o.Client.Source)).Append(',')
+                .Append(Escape.Csv(o.Classification.Family)).Append(',').Append(Escape.Csv(string.Join(' ', o.TlsVersions))).Append(',')
+                .Append(Escape.Csv(string.Join(' ', o.CipherSuites))).Append(',').Append(Escape.Csv(string.Join(' ', o.Endpoints))).Append(',')
+                .Append(Escape.Csv(string.Join(' ', o.Regions))).Append(',').Append(Escape.Csv(string.Join(' ', o.TopEventNames.Select(t => $"{t.Name}:{t.Calls}")))).Append(',')
+                .Append(o.FirstSeen.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv)).Append(',').Append(o.LastSeen.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv)).Append(',')
+                .Append(Escape.Csv(string.Join(' ', o.SampleEventIds))).Append('\n');
+        }
+
+        return sb.ToString();
     }
 
     private static void Row(StringBuilder h, string label, string? value) =>

@@ -45,6 +45,21 @@ public static class Escape
         return sb.ToString();
     }
 
+    /// <summary>
+    /// A value for JSON output: cut like <see cref="Clean"/> (at <see cref="MaxShown"/> characters, never inside a
+    /// surrogate pair) but otherwise as it is, since the serializer escapes it.
+    /// </summary>
+    public static string? Cut(string? value)
+    {
+        if (value is null || value.Length <= MaxShown)
+        {
+            return value;
+        }
+
+        var end = char.IsHighSurrogate(value[MaxShown - 1]) ? MaxShown - 1 : MaxShown;
+        return string.Concat(value.AsSpan(0, end), "…");
+    }
+
     public static string Html(string? value) => WebUtility.HtmlEncode(Clean(value));
 
     /// <summary>

@@ -50,9 +50,20 @@ public static class OrgOutputs
         return sb.ToString();
     }
 
+    /// <summary>Clients a ticket lists (most legacy calls first); the rest are counted in it and listed on the account page.</summary>
+    public const int TicketClients = 50;
+
+    /// <summary>The clients a ticket is about: those still on TLS 1.0/1.1 and those fixed since last week.</summary>
+    private static List<Offender> Reported(AccountReport a) => a.Offenders.Where(o => o.Status != OffenderStatus.Resolved || a.ResolvedSinceLastWeek.Contains(o)).ToList();
+
     /// <summary>One ticket per account with legacy calls this week or clients fixed since last week.</summary>
     public static List<Dictionary<string, object?>> Tickets(OrgReport org) =>
-        org.Accounts.Where(a => a.NeedsTicket).OrderBy(a => a.Owner.AccountId, StringComparer.Ordinal).Select(a => new Dictionary<string, object?>
+        org.Accounts.Where(a => a.NeedsTicket).OrderBy(a => a.Owner.AccountId, StringComparer.Ordinal).Select(Ticket).ToList();
+
+    private static Dictionary<string, object?> Ticket(AccountReport a)
+    {
+        var clients = Reported(a);
+        return new Dictionary<string, object?>
         {
             ["key"] = $"TLS-{a.Owner.AccountId}",
             ["account_id"] = a.Owner.AccountId,
@@ -67,29 +78,38 @@ public static class OrgOutputs
             ["status"] = a.LegacyCalls > 0 ? "open" : "resolved",
             ["severity"] = a.Severity,
             ["due_date"] = a.LegacyCalls > 0 ? a.DueDate.ToString("yyyy-MM-dd", Inv) : null,
-            ["offenders"] = a.Offenders.Where(o => o.Status != OffenderStatus.Resolved || a.ResolvedSinceLastWeek.Contains(o)).Select(o => new Dictionary<string, object?>
+            ["offenders"] = clients.Take(TicketClients).Select(o => new Dictionary<string, object?>
             {
-                ["principal"] = o.Client.Principal,
-                ["user_agent"] = o.Client.UserAgent,
-                ["source"] = o.Client.Source,
+                ["principal"] = Escape.Cut(o.Client.Principal),
+                ["user_agent"] = Escape.Cut(o.Client.UserAgent),
+                ["source"] = Escape.Cut(o.Client.Source),
                 ["status"] = o.Status.ToString().ToLowerInvariant(),
                 ["legacy_calls"] = o.LegacyCalls,
-                ["tls_versions"] = o.TlsVersions,
-                ["cipher_suites"] = o.CipherSuites,
-                ["endpoints"] = o.Endpoints,
-                ["event_sources"] = o.EventSources,
-                ["regions"] = o.Regions,
+                ["tls_versions"] = Cut(o.TlsVersions),
+                ["cipher_suites"] = Cut(o.CipherSuites),
+                ["endpoints"] = Cut(o.Endpoints),
+                ["event_sources"] = Cut(o.EventSources),
+                ["regions"] = Cut(o.Regions),
                 ["recipient_accounts"] = o.RecipientAccounts,
-                ["top_event_names"] = o.TopEventNames.Select(t => new Dictionary<string, object> { ["name"] = t.Name, ["calls"] = t.Calls }).ToList(),
+                ["top_event_names"] = o.TopEventNames.Select(n => new Dictionary<string, object?> { ["name"] = Escape.Cut(n.Name), ["calls"] = n.Calls }).ToList(),
                 ["first_seen"] = o.FirstSeen.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv),
                 ["last_seen"] = o.LastSeen.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv),
-                ["sample_event_ids"] = o.SampleEventIds,
+                ["sample_event_ids"] = Cut(o.SampleEventIds),
                 ["client_family"] = o.Classification.Family,
                 ["remediation"] = o.Classification.Advice,
             }).ToList(),
+            ["offenders_not_listed"] = new Dictionary<string, object>
+            {
+                ["clients"] = Math.Max(0, clients.Count - TicketClients),
+                ["legacy_calls"] = clients.Skip(TicketClients).Sum(o => o.LegacyCalls),
+            },
+            ["account_page"] = $"accounts/{a.Owner.AccountId}.html",
             ["summary"] = Summary(a),
             ["description"] = AccountPages.Markdown(a, brief: true),
-        }).ToList();
+        };
+    }
+
+    private static List<string?> Cut(IEnumerable<string> values) => values.Select(Escape.Cut).ToList();
 
     public static string TicketsJson(OrgReport org) => JsonSerializer.Serialize(Tickets(org), Json) + "\n";
 
@@ -101,17 +121,35 @@ public static class OrgOutputs
         {
             var d = new StringBuilder();
             d.Append(Inv, $"{a.LegacyCalls:N0} calls over TLS 1.0/1.1 in week {a.Week} ({a.LegacyShare:P1} of calls with a known TLS version); {a.UnknownCalls:N0} calls with unknown TLS.\n");
-            foreach (var o in a.Offenders.Where(o => o.Status != OffenderStatus.Resolved || a.ResolvedSinceLastWeek.Contains(o)))
+            var clients = Reported(a);
+            var client = new StringBuilder();
+            var listed = 0;
+            foreach (var o in clients)
             {
-                d.Append(Inv, $"\nh4. {o.Status.ToString().ToLowerInvariant()}: {o.LegacyCalls:N0} legacy calls\n{{noformat}}\n");
-                d.Append("principal:  ").Append(Escape.Jira(o.Client.Principal)).Append('\n');
-                d.Append("user agent: ").Append(Escape.Jira(o.Client.UserAgent)).Append('\n');
-                d.Append("source:     ").Append(Escape.Jira(o.Client.Source)).Append('\n');
-                d.Append("samples:    ").Append(Escape.Jira(string.Join(", ", o.SampleEventIds))).Append("\n{noformat}\n");
+                client.Clear();
+                client.Append(Inv, $"\nh4. {o.Status.ToString().ToLowerInvariant()}: {o.LegacyCalls:N0} legacy calls\n{{noformat}}\n");
+                client.Append("principal:  ").Append(Escape.Jira(o.Client.Principal)).Append('\n');
+                client.Append("user agent: ").Append(Escape.Jira(o.Client.UserAgent)).Append('\n');
+                client.Append("source:     ").Append(Escape.Jira(o.Client.Source)).Append('\n');
+                client.Append("samples:    ").Append(Escape.Jira(string.Join(", ", o.SampleEventIds))).Append("\n{noformat}\n");
                 foreach (var advice in o.Classification.Advice)
                 {
-                    d.Append("* ").Append(Escape.Jira(advice).Replace("\n", " ", StringComparison.Ordinal)).Append('\n');
+                    client.Append("* ").Append(Escape.Jira(advice).Replace("\n", " ", StringComparison.Ordinal)).Append('\n');
                 }
+
+                // Held back: the line that counts the clients left out.
+                if (d.Length + client.Length > AccountPages.MaxDescription - 300)
+                {
+                    break;
+                }
+
+                d.Append(client);
+                listed++;
+            }
+
+            if (listed < clients.Count)
+            {
+                d.Append(Inv, $"\n*{clients.Count - listed:N0} more clients* ({clients.Skip(listed).Sum(o => o.LegacyCalls):N0} legacy calls) are not listed here: see accounts/{a.Owner.AccountId}.html in this week's report, and accounts/{AccountPages.ClientsCsvName(a)}.\n");
             }
 
             var priority = a.Severity switch { "High" => "High", "Medium" => "Medium", "Low" => "Low", _ => "Lowest" };
