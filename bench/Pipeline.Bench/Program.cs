@@ -34,6 +34,12 @@ if (args.Contains("--memory"))
     return MemoryBench.Run(work, cli, Measure);
 }
 
+if (args.Contains("--decode"))
+{
+    // Decoding alone, in process, per delivered form: --decode [--events 1000000] [--rounds 5] (after --forms)
+    return DecodeBench.Run(Arg("--events", 1_000_000), work, Arg("--rounds", 5));
+}
+
 if (args.Contains("--forms"))
 {
     // Delivered forms: --forms [--events 1000000] (Firehose objects vs NDJSON, the same events)

@@ -77,6 +77,11 @@ internal static class ReportLimitsBench
         }
     }
 
-    private static string Line(long i, DateTime time, string agent) => string.Create(CultureInfo.InvariantCulture,
-        $$"""{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/batch/i-0abc","accountId":"123456789012"},"eventTime":"{{time:yyyy-MM-dd'T'HH:mm:ss'Z'}}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","userAgent":{{JsonSerializer.Serialize(agent)}},"eventID":"{{i:x8}}-5d1c-4b7e-8f2a-{{i * 7919 % 1_000_000_000_000:x12}}","recipientAccountId":"123456789012","tlsDetails":{"tlsVersion":"TLSv1","cipherSuite":"ECDHE-RSA-AES128-SHA","clientProvidedHostHeader":"s3.amazonaws.com"}}""");
+    private static string Line(long i, DateTime time, string agent) =>
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/batch/i-0abc\",\"accountId\":\"123456789012\"},\"eventTime\":\""
+        + time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+        + "\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"10.0.0.1\",\"userAgent\":"
+        + JsonSerializer.Serialize(agent)
+        + ",\"eventID\":\"" + string.Create(CultureInfo.InvariantCulture, $"{i:x8}-5d1c-4b7e-8f2a-{i * 7919 % 1_000_000_000_000:x12}")
+        + "\",\"recipientAccountId\":\"123456789012\",\"tlsDetails\":{\"tlsVersion\":\"TLSv1\",\"cipherSuite\":\"ECDHE-RSA-AES128-SHA\",\"clientProvidedHostHeader\":\"s3.amazonaws.com\"}}";
 }
