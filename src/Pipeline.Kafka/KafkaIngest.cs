@@ -49,7 +49,14 @@ public sealed class KafkaStats
 }
 
 /// <summary>What a Kafka ingest did before it stopped.</summary>
-public sealed record KafkaResult(KafkaStats Stats, TimeSpan Elapsed, bool StoppedIdle);
+/// <param name="Stats">Its figures.</param>
+/// <param name="Elapsed">How long it ran.</param>
+/// <param name="StoppedIdle">Whether it stopped because every partition was at its end and idle.</param>
+/// <param name="Unwritten">
+/// Partitions whose last batch could not be committed when the ingest stopped (offset commit or dead letters
+/// failed): their messages were not written and are read again from the committed offset by the next run.
+/// </param>
+public sealed record KafkaResult(KafkaStats Stats, TimeSpan Elapsed, bool StoppedIdle, IReadOnlyList<string> Unwritten);
 
 /// <summary>A Kafka error the consumer cannot go on after (fatal client error, bad configuration).</summary>
 public sealed class KafkaIngestException(string message, Exception? inner = null) : Exception(message, inner);
@@ -71,6 +78,9 @@ public sealed partial class KafkaIngest(
     private readonly string _member = PartitionWriter.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
     private Error? _fatal;
     private IProducer<byte[]?, byte[]?>? _deadLetters;
+
+    /// <summary>Dead letters whose delivery report was an error, by the partition they came from.</summary>
+    private readonly ConcurrentDictionary<TopicPartition, int> _deadLetterFailures = new();
 
     public KafkaStats Stats { get; } = new();
 
@@ -94,6 +104,7 @@ public sealed partial class KafkaIngest(
         consumer.Subscribe(options.Topic);
         long? quietSince = null;
         var stoppedIdle = false;
+        var unwritten = new List<string>();
         var lastAgeCheck = time.GetTimestamp();
         try
         {
@@ -165,7 +176,10 @@ public sealed partial class KafkaIngest(
             // Graceful: flush and commit everything, then leave the group (its revocation finds nothing left).
             foreach (var tp in _partitions.Keys.ToList())
             {
-                Commit(consumer, tp);
+                if (Commit(consumer, tp) is { } notWritten)
+                {
+                    unwritten.Add(notWritten);
+                }
             }
 
             consumer.Close();
@@ -181,7 +195,7 @@ public sealed partial class KafkaIngest(
             _deadLetters?.Dispose();
         }
 
-        return new KafkaResult(Stats, time.GetElapsedTime(started), stoppedIdle);
+        return new KafkaResult(Stats, time.GetElapsedTime(started), stoppedIdle, unwritten);
     }
 
     private readonly HashSet<TopicPartition> _atEnd = [];
@@ -309,30 +323,66 @@ public sealed partial class KafkaIngest(
         Stats.Message(value.Length);
         if (rejected is not null && _deadLetters is not null)
         {
-            _deadLetters.Produce(options.DeadLetterTopic!, new Message<byte[]?, byte[]?>
+            var source = result.TopicPartition;
+            try
             {
-                Key = null,
-                Value = value,
-                Headers = new Headers
+                _deadLetters.Produce(options.DeadLetterTopic!, new Message<byte[]?, byte[]?>
                 {
-                    { "pipeline-reject-reason", Encoding.UTF8.GetBytes(rejected) },
-                    { "pipeline-source", Encoding.UTF8.GetBytes(input.Describe()) },
-                },
-            });
+                    Key = null,
+                    Value = value,
+                    Headers = new Headers
+                    {
+                        { "pipeline-reject-reason", Encoding.UTF8.GetBytes(rejected) },
+                        { "pipeline-source", Encoding.UTF8.GetBytes(input.Describe()) },
+                    },
+                }, report => DeadLetterDelivered(source, report));
+            }
+            catch (KafkaException e)
+            {
+                // Refused before it was queued (the topic is known to fail, the queue is full): the same as a failed delivery.
+                _deadLetterFailures.AddOrUpdate(source, 1, (_, n) => n + 1);
+                LogDeadLetterFailed(_log, source.ToString(), e.Error.Code.ToString(), e.Error.Reason);
+            }
+        }
+    }
+
+    /// <summary>A dead letter counts as written only on a delivery report without error.</summary>
+    private void DeadLetterDelivered(TopicPartition source, DeliveryReport<byte[]?, byte[]?> report)
+    {
+        if (report.Error.IsError)
+        {
+            _deadLetterFailures.AddOrUpdate(source, 1, (_, n) => n + 1);
+            LogDeadLetterFailed(_log, source.ToString(), report.Error.Code.ToString(), report.Error.Reason);
+        }
+        else
+        {
             Stats.DeadLetter();
         }
     }
 
-    /// <summary>Makes the partition's batch durable, then commits the offset after it, then publishes the files.</summary>
-    private void Commit(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
+    /// <summary>
+    /// Makes the partition's batch durable, then commits the offset after it, then publishes the files. Returns null,
+    /// or what was not written when the batch had to be dropped (it is read again from the committed offset).
+    /// </summary>
+    private string? Commit(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
     {
         if (!_partitions.TryGetValue(tp, out var writer) || writer.Prepare() is not { } batch)
         {
-            return;
+            return null;
         }
 
-        // Dead letters of the batch are durable before its offset moves.
-        _deadLetters?.Flush(TimeSpan.FromSeconds(30));
+        // Dead letters of the batch are delivered before its offset moves: every one acknowledged, none failed.
+        if (_deadLetters is not null)
+        {
+            var undelivered = _deadLetters.Flush(TimeSpan.FromSeconds(30));
+            var failed = _deadLetterFailures.TryRemove(tp, out var n) ? n : 0;
+            if (undelivered > 0 || failed > 0)
+            {
+                LogDeadLettersNotWritten(_log, tp.ToString(), failed, undelivered);
+                return Drop(consumer, tp, writer, batch, $"{failed} dead letters failed, {undelivered} undelivered");
+            }
+        }
+
         var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
         for (var attempt = 1; ; attempt++)
         {
@@ -348,19 +398,37 @@ public sealed partial class KafkaIngest(
             }
             catch (KafkaException e)
             {
-                // The offset could not move: nothing of the batch becomes visible, and reading resumes at the
-                // committed offset (here or at the partition's next owner).
-                writer.Discard(batch);
                 LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
-                var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
-                consumer.Seek(new TopicPartitionOffset(tp, committed == Offset.Unset ? Offset.Beginning : committed));
-                return;
+                return Drop(consumer, tp, writer, batch, $"offset commit failed: {e.Error.Code}");
             }
         }
 
         writer.Publish(batch);
         Stats.Committed();
         LogCommitted(_log, tp.ToString(), next, batch.Messages, batch.Files);
+        return null;
+    }
+
+    /// <summary>
+    /// The offset must not move: nothing of the batch becomes visible, and reading resumes at the committed offset
+    /// (here or at the partition's next owner).
+    /// </summary>
+    private string Drop(IConsumer<Ignore, byte[]> consumer, TopicPartition tp, PartitionWriter writer, PreparedBatch batch, string why)
+    {
+        writer.Discard(batch);
+        var committed = Offset.Unset;
+        try
+        {
+            committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
+            consumer.Seek(new TopicPartitionOffset(tp, committed == Offset.Unset ? Offset.Beginning : committed));
+        }
+        catch (KafkaException e)
+        {
+            // Not assigned any more (revoked or lost): its next owner starts at the committed offset.
+            LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{tp}: {batch.Messages} messages up to offset {batch.LastPosition.TrimStart('0')} not written ({why}); read again from offset {(committed == Offset.Unset ? "the start" : committed.Value.ToString(CultureInfo.InvariantCulture))}");
     }
 
     private string PartitionStaging(TopicPartition tp) =>
@@ -389,6 +457,12 @@ public sealed partial class KafkaIngest(
 
     [LoggerMessage(4008, LogLevel.Information, "Every partition at its end and idle for {Seconds} s: stopping")]
     private static partial void LogIdle(ILogger logger, double seconds);
+
+    [LoggerMessage(4010, LogLevel.Error, "Partition {Partition}: dead letter not written ({Code}: {Reason})")]
+    private static partial void LogDeadLetterFailed(ILogger logger, string partition, string code, string reason);
+
+    [LoggerMessage(4011, LogLevel.Error, "Partition {Partition}: {Failed} dead letters failed and {Undelivered} are undelivered; the batch is dropped and re-read from the committed offset")]
+    private static partial void LogDeadLettersNotWritten(ILogger logger, string partition, int failed, int undelivered);
 
     [LoggerMessage(4009, LogLevel.Debug, "librdkafka {Facility}: {Message}")]
     private static partial void LogClient(ILogger logger, string facility, string message);

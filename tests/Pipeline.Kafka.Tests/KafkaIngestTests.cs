@@ -161,6 +161,47 @@ public sealed class KafkaIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DeadLettersFail_OffsetStaysAndTheStopSaysWhatWasNotWritten()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 1);
+        _cluster.CreateTopic("trail-dlq", 1);
+        _cluster.TopicError("trail-dlq", ErrorCode.TopicAuthorizationFailed);
+        _cluster.Produce("trail", _messages.Next(50));
+        _cluster.Produce("trail", [("bad", Encoding.UTF8.GetBytes("not json"))]);
+        _cluster.Produce("trail", _messages.Next(50));
+        var options = Options("trail");
+        options.DeadLetterTopic = "trail-dlq";
+        options.UntilIdle = null;
+
+        KafkaResult failed;
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8)))
+        {
+            failed = await Job(options, tmp.Path).RunAsync(stop.Token);
+        }
+
+        // No dead letter was acknowledged, so the batch holding the poison message never committed its offset.
+        Assert.Equal(0, failed.Stats.DeadLettered);
+        var unwritten = Assert.Single(failed.Unwritten);
+        Assert.Contains("trail [[0]]", unwritten, StringComparison.Ordinal);
+        Assert.Contains("dead letters failed", unwritten, StringComparison.Ordinal);
+        using (var check = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig { BootstrapServers = _cluster.Bootstrap, GroupId = "pipeline" }).Build())
+        {
+            var committed = check.Committed([new TopicPartition("trail", 0)], TimeSpan.FromSeconds(10)).Single().Offset;
+            Assert.True(committed == Offset.Unset || committed.Value <= 50, $"offset moved past the poison message: {committed}");
+        }
+
+        // Once the dead-letter topic takes writes again, everything lands once and the poison message is dead-lettered.
+        _cluster.TopicError("trail-dlq", ErrorCode.NoError);
+        var retry = Options("trail");
+        retry.DeadLetterTopic = "trail-dlq";
+        var again = await RunAsync(retry, tmp.Path);
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        Assert.Empty(again.Unwritten);
+        Assert.Equal(1, again.Stats.DeadLettered);
+    }
+
+    [Fact]
     public async Task RunAsync_PoisonMessages_RejectedWithReasonAndDeadLettered()
     {
         using var tmp = new TempDir();

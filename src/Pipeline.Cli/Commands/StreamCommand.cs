@@ -143,6 +143,15 @@ internal static class StreamCommand
         await err.WriteLineAsync(string.Create(inv, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
         await err.WriteLineAsync(string.Create(inv, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered")).ConfigureAwait(false);
         await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
+        if (result.Unwritten.Count > 0)
+        {
+            foreach (var line in result.Unwritten)
+            {
+                await err.WriteLineAsync("pipeline: error: " + line).ConfigureAwait(false);
+            }
+
+            return 1;
+        }
 
         ct.ThrowIfCancellationRequested();
         return 0;

@@ -39,5 +39,13 @@ internal sealed class KafkaWorkerSource(KafkaIngest ingest) : IWorkerSource
 
     public long EventsWritten => ingest.Stats.Ingest.EventsWritten;
 
-    public async Task<long> RunAsync(CancellationToken stop) => (await ingest.RunAsync(stop).ConfigureAwait(false)).Stats.Ingest.EventsWritten;
+    public async Task<long> RunAsync(CancellationToken stop)
+    {
+        var result = await ingest.RunAsync(stop).ConfigureAwait(false);
+
+        // A final batch that could not be committed is read again by the next owner, but the exit says so.
+        return result.Unwritten.Count == 0
+            ? result.Stats.Ingest.EventsWritten
+            : throw new Pipeline.Ingest.IngestException("not written at stop: " + string.Join("; ", result.Unwritten));
+    }
 }

@@ -42,6 +42,9 @@ public sealed class MockCluster : IDisposable
         }
     }
 
+    /// <summary>Makes every request about <paramref name="topic"/> fail with <paramref name="error"/> (0: no error again).</summary>
+    public void TopicError(string topic, ErrorCode error) => Native<MockTopicSetError>("rd_kafka_mock_topic_set_error")(_cluster, topic, (int)error);
+
     public void BrokerDown(int id) => Native<MockBroker>("rd_kafka_mock_broker_set_down")(_cluster, id);
 
     public void BrokerUp(int id) => Native<MockBroker>("rd_kafka_mock_broker_set_up")(_cluster, id);
@@ -97,6 +100,8 @@ public sealed class MockCluster : IDisposable
     private delegate int MockTopicCreate(IntPtr cluster, [MarshalAs(UnmanagedType.LPStr)] string topic, int partitions, int replication);
 
     private delegate int MockBroker(IntPtr cluster, int brokerId);
+
+    private delegate void MockTopicSetError(IntPtr cluster, [MarshalAs(UnmanagedType.LPStr)] string topic, int error);
 
     private delegate void MockSetInt(IntPtr cluster, int value);
 }
