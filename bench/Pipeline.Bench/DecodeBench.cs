@@ -65,3 +65,124 @@ internal static class DecodeBench
         }
     }
 }
+
+/// <summary>Where a CloudWatch Logs payload's decoding time goes (ad hoc: --decode-parts).</summary>
+internal static class DecodeParts
+{
+    public static int Run(int events, string work)
+    {
+        var dir = Path.Combine(work, $"forms-cwl-{events}");
+        var payloads = new List<byte[]>();
+        foreach (var f in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).Take(200))
+        {
+            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(f), System.IO.Compression.CompressionMode.Decompress);
+            using var ms = new MemoryStream();
+            gz.CopyTo(ms);
+            payloads.Add(ms.ToArray());
+        }
+
+        var messages = new List<byte[]>();
+        foreach (var p in payloads)
+        {
+            var r = new System.Text.Json.Utf8JsonReader(p, new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
+            while (r.Read())
+            {
+                if (r.TokenType == System.Text.Json.JsonTokenType.PropertyName && r.ValueTextEquals("message"u8))
+                {
+                    r.Read();
+                    messages.Add(r.ValueSpan.ToArray());
+                }
+            }
+        }
+
+        var n = messages.Count;
+        var scratch = new byte[1 << 24];
+        var list = new List<Range>();
+        var single = new List<byte[]>();
+        foreach (var p in payloads)
+        {
+            var at = 0;
+            while (at < p.Length && CloudWatchLogsScanner.TryScan(p.AsSpan(at), scratch, list, out var len))
+            {
+                single.Add(p.AsSpan(at, len).ToArray());
+                at += len;
+            }
+        }
+
+        Console.WriteLine($"{single.Count} payloads");
+        Time("fast scan of payloads (find + unescape messages)", n, () =>
+        {
+            foreach (var p in single)
+            {
+                CloudWatchLogsScanner.TryScan(p, scratch, list, out _);
+            }
+        });
+        Time("tokenize payloads (Utf8JsonReader)", n, () =>
+        {
+            foreach (var p in payloads)
+            {
+                var r = new System.Text.Json.Utf8JsonReader(p, new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
+                while (r.Read())
+                {
+                }
+            }
+        });
+        var dest = new byte[1 << 20];
+        Time("unescape messages", n, () =>
+        {
+            var repaired = 0;
+            foreach (var m in messages)
+            {
+                JsonText.Unescape(m, dest, ref repaired);
+            }
+        });
+        var unescaped = messages.Select(m => { var repaired = 0; var len = JsonText.Unescape(m, dest, ref repaired); return dest[..len]; }).ToList();
+        Time("validate UTF-8 of records", n, () =>
+        {
+            foreach (var u in unescaped)
+            {
+                JsonText.IsValid(u);
+            }
+        });
+        var ndjson = unescaped.SelectMany(u => u.Append((byte)'\n')).ToArray();
+        var sink = new DecodeBenchSink();
+        Time("decode the records as NDJSON", n, () => new RecordDecoder().Decode(new MemoryStream(ndjson), new InputContext("x"), sink));
+        Time("decode the payloads (no gzip)", n, () =>
+        {
+            var d = new RecordDecoder();
+            foreach (var p in payloads)
+            {
+                d.Decode(new MemoryStream(p), new InputContext("x"), sink);
+            }
+        });
+        return 0;
+    }
+
+    private static void Time(string what, int n, Action run)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, sw.Elapsed.TotalMicroseconds / n);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: {best:F2} µs/event"));
+    }
+}
+
+internal sealed class DecodeBenchSink : IRecordSink
+{
+    public void Accept(ProjectedRow row, in RowKey key)
+    {
+    }
+
+    public void Reject(string input, in RecordPosition position, RejectReason reason, string? detail)
+    {
+    }
+
+    public void Skip(SkipKind kind)
+    {
+    }
+}

@@ -34,6 +34,11 @@ if (args.Contains("--memory"))
     return MemoryBench.Run(work, cli, Measure);
 }
 
+if (args.Contains("--decode-parts"))
+{
+    return DecodeParts.Run(Arg("--events", 1_000_000), work);
+}
+
 if (args.Contains("--decode"))
 {
     // Decoding alone, in process, per delivered form: --decode [--events 1000000] [--rounds 5] (after --forms)

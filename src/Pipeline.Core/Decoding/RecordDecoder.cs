@@ -38,6 +38,9 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private readonly ProjectedRow _row = new();
     private readonly List<Range> _kplRanges = [];
     private readonly List<LogEventAt> _logEvents = [];
+    private readonly List<Range> _messages = [];
+    private byte[] _scratch = [];
+    private bool _scanning;
     private IRecordSink _sink = null!;
     private InputContext _input;
     private RecordPosition _layer = RecordPosition.WholeInput;
@@ -608,6 +611,13 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         length = 0;
         error = null;
         var pos = _layer with { Line = line, Offset = at };
+        if (_frame == Frame.Top && w[0] == '{' && TryCloudWatchLogs(w, pos, out length))
+        {
+            _anyValue = true;
+            _elementIndex++;
+            return Found.Value;
+        }
+
         var r = new Utf8JsonReader(w, isFinalBlock: true, new JsonReaderState(MultiValue));
         try
         {
@@ -1254,21 +1264,66 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         {
             var repaired = 0;
             var length = JsonText.Unescape(raw, buffer, ref repaired);
-            var windowChecked = _row.Utf8Checked;
-            _row.Utf8Checked = JsonText.IsValid(buffer.AsSpan(0, length));
-            try
-            {
-                DecodeJsonValues(buffer.AsSpan(0, length), pos with { Offset = 0 }, SingleValue);
-            }
-            finally
-            {
-                _row.Utf8Checked = windowChecked;
-            }
+            DecodeUnescaped(buffer.AsSpan(0, length), pos);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Reads an embedded record once unescaped; its UTF-8 is checked once, here.</summary>
+    private void DecodeUnescaped(ReadOnlySpan<byte> text, RecordPosition pos)
+    {
+        var windowChecked = _row.Utf8Checked;
+        _row.Utf8Checked = JsonText.IsValid(text);
+        try
+        {
+            DecodeJsonValues(text, pos with { Offset = 0 }, SingleValue);
+        }
+        finally
+        {
+            _row.Utf8Checked = windowChecked;
+        }
+    }
+
+    /// <summary>
+    /// A CloudWatch Logs payload of the shape AWS writes, its messages found and unescaped in one pass
+    /// (<see cref="CloudWatchLogsScanner"/>); false for anything else, which the general path then reads.
+    /// </summary>
+    private bool TryCloudWatchLogs(ReadOnlySpan<byte> w, RecordPosition pos, out int length)
+    {
+        length = 0;
+        if (_scanning)
+        {
+            // Only top-level values come here, and a message's record is read by the general path: never nested.
+            return false;
+        }
+
+        if (_scratch.Length < w.Length)
+        {
+            _scratch = new byte[Math.Max(w.Length, _scratch.Length * 2)];
+        }
+
+        if (!CloudWatchLogsScanner.TryScan(w, _scratch, _messages, out length))
+        {
+            return false;
+        }
+
+        _scanning = true;
+        try
+        {
+            for (var index = 0; index < _messages.Count; index++)
+            {
+                DecodeUnescaped(_scratch.AsSpan(_messages[index]), pos with { LogEvent = index });
+            }
+        }
+        finally
+        {
+            _scanning = false;
+        }
+
+        return true;
     }
 
     /// <summary>True for a CloudTrail detail-type; otherwise the event is rejected with its type named.</summary>

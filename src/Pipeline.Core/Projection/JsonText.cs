@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -38,12 +39,17 @@ internal static class JsonText
             {
                 var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, i));
                 var x = v ^ 0x5C5C5C5C5C5C5C5CUL;
-                if (((x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL) != 0)
+                var backslash = (x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), v);
+                if (backslash != 0)
                 {
+                    // The bytes before the first backslash are copied; the rest of the store is rewritten.
+                    var k = BitConverter.IsLittleEndian ? BitOperations.TrailingZeroCount(backslash) >> 3 : 0;
+                    i += k;
+                    w += k;
                     break;
                 }
 
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), v);
                 i += 8;
                 w += 8;
             }
@@ -61,6 +67,13 @@ internal static class JsonText
                 continue;
             }
 
+            if (i + 1 < raw.Length && raw[i + 1] is (byte)'"' or (byte)'\\' or (byte)'/')
+            {
+                dest[w++] = raw[i + 1];
+                i += 2;
+                continue;
+            }
+
             if (i + 1 >= raw.Length)
             {
                 // A lone trailing backslash cannot come from a reader that accepted the string; keep it as it is.
@@ -68,55 +81,182 @@ internal static class JsonText
                 break;
             }
 
-            var c = raw[i + 1];
-            i += 2;
-            switch (c)
-            {
-                case (byte)'b': dest[w++] = (byte)'\b'; break;
-                case (byte)'f': dest[w++] = (byte)'\f'; break;
-                case (byte)'n': dest[w++] = (byte)'\n'; break;
-                case (byte)'r': dest[w++] = (byte)'\r'; break;
-                case (byte)'t': dest[w++] = (byte)'\t'; break;
-                case (byte)'u':
-                    var cp = Hex4(raw, i);
-                    i += 4;
-                    if (cp is >= 0xD800 and <= 0xDBFF)
-                    {
-                        var low = i + 6 <= raw.Length && raw[i] == '\\' && raw[i + 1] == 'u' ? Hex4(raw, i + 2) : -1;
-                        if (low is >= 0xDC00 and <= 0xDFFF)
-                        {
-                            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                            i += 6;
-                        }
-                        else
-                        {
-                            cp = -1;
-                        }
-                    }
-                    else if (cp is >= 0xDC00 and <= 0xDFFF)
-                    {
-                        cp = -1;
-                    }
-
-                    if (cp < 0)
-                    {
-                        Replacement.CopyTo(dest[w..]);
-                        w += 3;
-                        repaired++;
-                    }
-                    else
-                    {
-                        w += new Rune(cp).EncodeToUtf8(dest[w..]);
-                    }
-
-                    break;
-                default:
-                    dest[w++] = c;
-                    break;
-            }
+            i++;
+            Escape(raw, ref i, dest, ref w, ref repaired, strict: false);
         }
 
         return w;
+    }
+
+    /// <summary>
+    /// Reads one JSON string from just after its opening quote, unescaping it into <paramref name="dest"/> (which
+    /// needs <paramref name="text"/>'s length) in the same pass: the scan and the copy are one. Returns the bytes
+    /// consumed, closing quote included, or -1 when the text is not a valid JSON string (a bad escape, a control
+    /// character) or ends before the closing quote. Lone surrogates become U+FFFD, counted in <paramref name="repaired"/>.
+    /// </summary>
+    public static int ReadString(ReadOnlySpan<byte> text, Span<byte> dest, out int written, ref int repaired)
+    {
+        written = 0;
+        if (dest.Length < text.Length)
+        {
+            throw new ArgumentException("the destination must hold the text's length", nameof(dest));
+        }
+
+        ref var src = ref MemoryMarshal.GetReference(text);
+        ref var dst = ref MemoryMarshal.GetReference(dest);
+        var w = 0;
+        var i = 0;
+        while (true)
+        {
+            // Eight bytes at a time while none is a backslash, a quote or a control character.
+            while (i + 8 <= text.Length)
+            {
+                var v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, i));
+                var backslash = v ^ 0x5C5C5C5C5C5C5C5CUL;
+                var quote = v ^ 0x2222222222222222UL;
+                var special = (((backslash - 0x0101010101010101UL) & ~backslash)
+                    | ((quote - 0x0101010101010101UL) & ~quote)
+                    | ((v - 0x2020202020202020UL) & ~v)) & 0x8080808080808080UL;
+
+                // All eight are stored; only the bytes before the first special one count (the rest are rewritten).
+                // The lowest flagged byte is always a true one: the tests only ever flag bytes above a true match.
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), v);
+                if (special != 0)
+                {
+                    var k = BitConverter.IsLittleEndian ? BitOperations.TrailingZeroCount(special) >> 3 : 0;
+                    i += k;
+                    w += k;
+                    break;
+                }
+
+                i += 8;
+                w += 8;
+            }
+
+            if (i >= text.Length)
+            {
+                return -1;
+            }
+
+            var b = text[i];
+            if (b == '\\')
+            {
+                // A record in a string escapes its own quotes: \" (and \\, \/) are taken here, the rest by Escape.
+                var c = i + 1 < text.Length ? text[i + 1] : (byte)0;
+                if (c is (byte)'"' or (byte)'\\' or (byte)'/')
+                {
+                    dest[w++] = c;
+                    i += 2;
+                    continue;
+                }
+
+                i++;
+                if (!Escape(text, ref i, dest, ref w, ref repaired, strict: true))
+                {
+                    return -1;
+                }
+
+                continue;
+            }
+
+            if (b == '"')
+            {
+                written = w;
+                return i + 1;
+            }
+
+            if (b < 0x20)
+            {
+                return -1;
+            }
+
+            dest[w++] = b;
+            i++;
+        }
+    }
+
+    /// <summary>
+    /// Writes the escape whose character is at <paramref name="i"/> (just after the backslash). Strict: false for an
+    /// escape JSON does not have or one the text ends inside; otherwise those are kept as they are.
+    /// </summary>
+    private static bool Escape(ReadOnlySpan<byte> raw, ref int i, Span<byte> dest, ref int w, ref int repaired, bool strict)
+    {
+        if (i >= raw.Length)
+        {
+            if (strict)
+            {
+                return false;
+            }
+
+            // A lone trailing backslash cannot come from a reader that accepted the string; keep it as it is.
+            dest[w++] = (byte)'\\';
+            return true;
+        }
+
+        var c = raw[i];
+        i++;
+        switch (c)
+        {
+            case (byte)'b': dest[w++] = (byte)'\b'; break;
+            case (byte)'f': dest[w++] = (byte)'\f'; break;
+            case (byte)'n': dest[w++] = (byte)'\n'; break;
+            case (byte)'r': dest[w++] = (byte)'\r'; break;
+            case (byte)'t': dest[w++] = (byte)'\t'; break;
+            case (byte)'"' or (byte)'\\' or (byte)'/': dest[w++] = c; break;
+            case (byte)'u':
+                var cp = Hex4(raw, i);
+                if (cp < 0)
+                {
+                    if (strict)
+                    {
+                        return false;
+                    }
+
+                    cp = 0xFFFD;
+                }
+
+                i += 4;
+                if (cp is >= 0xD800 and <= 0xDBFF)
+                {
+                    var low = i + 6 <= raw.Length && raw[i] == '\\' && raw[i + 1] == 'u' ? Hex4(raw, i + 2) : -1;
+                    if (low is >= 0xDC00 and <= 0xDFFF)
+                    {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
+                    else
+                    {
+                        cp = -1;
+                    }
+                }
+                else if (cp is >= 0xDC00 and <= 0xDFFF)
+                {
+                    cp = -1;
+                }
+
+                if (cp < 0)
+                {
+                    Replacement.CopyTo(dest[w..]);
+                    w += 3;
+                    repaired++;
+                }
+                else
+                {
+                    w += new Rune(cp).EncodeToUtf8(dest[w..]);
+                }
+
+                break;
+            default:
+                if (strict)
+                {
+                    return false;
+                }
+
+                dest[w++] = c;
+                break;
+        }
+
+        return true;
     }
 
     /// <summary>True when <paramref name="text"/> is valid UTF-8 (ASCII is checked at vector speed).</summary>
@@ -145,11 +285,12 @@ internal static class JsonText
         return w;
     }
 
+    /// <summary>The code unit of four hex digits at <paramref name="at"/>, or -1.</summary>
     private static int Hex4(ReadOnlySpan<byte> s, int at)
     {
         if (at + 4 > s.Length)
         {
-            return 0xFFFD;
+            return -1;
         }
 
         var v = 0;
@@ -165,7 +306,7 @@ internal static class JsonText
             };
             if (d < 0)
             {
-                return 0xFFFD;
+                return -1;
             }
 
             v = (v << 4) | d;
