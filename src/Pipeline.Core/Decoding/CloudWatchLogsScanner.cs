@@ -18,6 +18,7 @@ internal static class CloudWatchLogsScanner
     /// event's message, unescaped into <paramref name="scratch"/> (which needs <paramref name="w"/>'s length), and
     /// <paramref name="length"/> is the payload's length.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryScan(ReadOnlySpan<byte> w, Span<byte> scratch, List<Range> messages, out int length)
     {
         length = 0;
@@ -152,6 +153,7 @@ internal static class CloudWatchLogsScanner
     }
 
     /// <summary><c>[{"id": "…", "timestamp": 1, "message": "…"}, …]</c>; every event must have a string message.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool LogEvents(ReadOnlySpan<byte> w, ref int i, Span<byte> scratch, ref int written, List<Range> messages)
     {
         if (i >= w.Length || w[i] != '[')

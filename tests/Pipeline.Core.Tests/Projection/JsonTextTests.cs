@@ -46,6 +46,34 @@ public sealed class JsonTextTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // \" as CloudWatch Logs writes it, rather than \u0022
+    public void ReadString_RandomStrings_ReadAsSystemTextJsonReadsThem(bool relaxed)
+    {
+        var options = new JsonSerializerOptions { Encoder = relaxed ? System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null };
+        var alphabet = "aZ09 \"\\/:{},\u00e9\u4e2d\t\n\u0001";
+        var random = new Random(20261202);
+        for (var n = 0; n < 3000; n++)
+        {
+            var chars = new char[random.Next(0, 200)];
+            for (var k = 0; k < chars.Length; k++)
+            {
+                // Mostly quotes between letters, as in a record inside a string.
+                chars[k] = random.Next(4) == 0 ? '"' : alphabet[random.Next(alphabet.Length)];
+            }
+
+            var value = new string(chars);
+            var json = JsonSerializer.Serialize(value, options);
+
+            var (consumed, text, repaired) = Read(json[1..] + "}");
+
+            Assert.Equal(JsonSerializer.Deserialize<string>(json), text);
+            Assert.Equal(Encoding.UTF8.GetByteCount(json) - 1, consumed);
+            Assert.Equal(0, repaired);
+        }
+    }
+
     [Fact]
     public void ReadString_LoneSurrogates_BecomeReplacementCharactersAndAreCounted()
     {
