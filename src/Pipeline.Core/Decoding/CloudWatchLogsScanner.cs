@@ -87,24 +87,16 @@ internal static class CloudWatchLogsScanner
                     return false;
             }
 
-            i = Whitespace(w, i);
-            if (i >= w.Length)
+            if (!AfterValue(w, ref i, (byte)'}', out var done))
             {
                 return false;
             }
 
-            if (w[i] == '}')
+            if (done)
             {
-                length = i + 1;
+                length = i;
                 return dataMessage && logEvents;
             }
-
-            if (w[i] != ',')
-            {
-                return false;
-            }
-
-            i++;
         }
     }
 
@@ -121,6 +113,26 @@ internal static class CloudWatchLogsScanner
     private static bool Key(ReadOnlySpan<byte> w, ref int i, out Member member)
     {
         member = Member.Other;
+        if (!Name(w, ref i, out var name))
+        {
+            return false;
+        }
+
+        member = name switch
+        {
+            _ when name.SequenceEqual("messageType"u8) => Member.MessageType,
+            _ when name.SequenceEqual("owner"u8) || name.SequenceEqual("logGroup"u8) || name.SequenceEqual("logStream"u8) || name.SequenceEqual("policyLevel"u8) => Member.Text,
+            _ when name.SequenceEqual("subscriptionFilters"u8) => Member.Filters,
+            _ when name.SequenceEqual("logEvents"u8) => Member.LogEvents,
+            _ => Member.Other,
+        };
+        return true;
+    }
+
+    /// <summary>Reads <c>"name" :</c> (a name without escapes) and the whitespace after it.</summary>
+    private static bool Name(ReadOnlySpan<byte> w, ref int i, out ReadOnlySpan<byte> name)
+    {
+        name = default;
         i = Whitespace(w, i);
         if (i >= w.Length || w[i] != '"')
         {
@@ -133,17 +145,35 @@ internal static class CloudWatchLogsScanner
             return false;
         }
 
-        var name = w.Slice(i + 1, end);
-        member = name switch
-        {
-            _ when name.SequenceEqual("messageType"u8) => Member.MessageType,
-            _ when name.SequenceEqual("owner"u8) || name.SequenceEqual("logGroup"u8) || name.SequenceEqual("logStream"u8) || name.SequenceEqual("policyLevel"u8) => Member.Text,
-            _ when name.SequenceEqual("subscriptionFilters"u8) => Member.Filters,
-            _ when name.SequenceEqual("logEvents"u8) => Member.LogEvents,
-            _ => Member.Other,
-        };
+        name = w.Slice(i + 1, end);
         i = Whitespace(w, i + end + 2);
         if (i >= w.Length || w[i] != ':')
+        {
+            return false;
+        }
+
+        i = Whitespace(w, i + 1);
+        return i < w.Length;
+    }
+
+    /// <summary>After a value: the closing <paramref name="close"/> (done) or a comma with more to come; anything else is no.</summary>
+    private static bool AfterValue(ReadOnlySpan<byte> w, ref int i, byte close, out bool done)
+    {
+        done = false;
+        i = Whitespace(w, i);
+        if (i >= w.Length)
+        {
+            return false;
+        }
+
+        if (w[i] == close)
+        {
+            i++;
+            done = true;
+            return true;
+        }
+
+        if (w[i] != ',')
         {
             return false;
         }
@@ -152,10 +182,10 @@ internal static class CloudWatchLogsScanner
         return true;
     }
 
-    /// <summary><c>[{"id": "…", "timestamp": 1, "message": "…"}, …]</c>; every event must have a string message.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static bool LogEvents(ReadOnlySpan<byte> w, ref int i, Span<byte> scratch, ref int written, List<Range> messages)
+    /// <summary>Reads <c>[</c> and the whitespace after it; <paramref name="empty"/> for <c>[]</c>.</summary>
+    private static bool OpenArray(ReadOnlySpan<byte> w, ref int i, out bool empty)
     {
+        empty = false;
         if (i >= w.Length || w[i] != '[')
         {
             return false;
@@ -165,10 +195,22 @@ internal static class CloudWatchLogsScanner
         if (i < w.Length && w[i] == ']')
         {
             i++;
-            return true;
+            empty = true;
         }
 
-        while (true)
+        return true;
+    }
+
+    /// <summary><c>[{"id": "…", "timestamp": 1, "message": "…"}, …]</c>; every event must have a string message.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static bool LogEvents(ReadOnlySpan<byte> w, ref int i, Span<byte> scratch, ref int written, List<Range> messages)
+    {
+        if (!OpenArray(w, ref i, out var done))
+        {
+            return false;
+        }
+
+        while (!done)
         {
             if (i >= w.Length || w[i] != '{')
             {
@@ -177,34 +219,15 @@ internal static class CloudWatchLogsScanner
 
             i++;
             Range? message = null;
-            while (true)
+            var end = false;
+            while (!end)
             {
-                i = Whitespace(w, i);
-                if (i >= w.Length || w[i] != '"')
+                if (!Name(w, ref i, out var name))
                 {
                     return false;
                 }
 
-                var end = w[(i + 1)..].IndexOfAny((byte)'"', (byte)'\\');
-                if (end < 0 || w[i + 1 + end] != '"')
-                {
-                    return false;
-                }
-
-                var isMessage = w.Slice(i + 1, end).SequenceEqual("message"u8);
-                i = Whitespace(w, i + end + 2);
-                if (i >= w.Length || w[i] != ':')
-                {
-                    return false;
-                }
-
-                i = Whitespace(w, i + 1);
-                if (i >= w.Length)
-                {
-                    return false;
-                }
-
-                if (w[i] == '"' && isMessage && message is null)
+                if (w[i] == '"' && message is null && name.SequenceEqual("message"u8))
                 {
                     // The first "message" is the one read, as the general path does.
                     var repaired = 0;
@@ -223,24 +246,10 @@ internal static class CloudWatchLogsScanner
                     return false;
                 }
 
-                i = Whitespace(w, i);
-                if (i >= w.Length)
+                if (!AfterValue(w, ref i, (byte)'}', out end))
                 {
                     return false;
                 }
-
-                if (w[i] == '}')
-                {
-                    i++;
-                    break;
-                }
-
-                if (w[i] != ',')
-                {
-                    return false;
-                }
-
-                i++;
             }
 
             if (message is not { } found)
@@ -249,67 +258,31 @@ internal static class CloudWatchLogsScanner
             }
 
             messages.Add(found);
-            i = Whitespace(w, i);
-            if (i >= w.Length)
+            if (!AfterValue(w, ref i, (byte)']', out done))
             {
                 return false;
             }
-
-            if (w[i] == ']')
-            {
-                i++;
-                return true;
-            }
-
-            if (w[i] != ',')
-            {
-                return false;
-            }
-
-            i = Whitespace(w, i + 1);
         }
+
+        return true;
     }
 
     private static bool StringArray(ReadOnlySpan<byte> w, ref int i)
     {
-        if (i >= w.Length || w[i] != '[')
+        if (!OpenArray(w, ref i, out var done))
         {
             return false;
         }
 
-        i = Whitespace(w, i + 1);
-        if (i < w.Length && w[i] == ']')
+        while (!done)
         {
-            i++;
-            return true;
+            if (!SkipString(w, ref i) || !AfterValue(w, ref i, (byte)']', out done))
+            {
+                return false;
+            }
         }
 
-        while (true)
-        {
-            if (!SkipString(w, ref i))
-            {
-                return false;
-            }
-
-            i = Whitespace(w, i);
-            if (i >= w.Length)
-            {
-                return false;
-            }
-
-            if (w[i] == ']')
-            {
-                i++;
-                return true;
-            }
-
-            if (w[i] != ',')
-            {
-                return false;
-            }
-
-            i = Whitespace(w, i + 1);
-        }
+        return true;
     }
 
     /// <summary>A string of no escapes and no control characters (the names and IDs AWS writes); anything else is left to the general path.</summary>
