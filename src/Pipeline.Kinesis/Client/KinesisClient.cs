@@ -389,12 +389,16 @@ public sealed class KinesisClient : IDisposable
 /// <summary>Turns an answer's JSON into a result; the span is valid only during the call.</summary>
 internal delegate T Parse<out T>(ReadOnlySpan<byte> json);
 
-/// <summary>Exponential backoff with full jitter.</summary>
+/// <summary>Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter").</summary>
 public static class Backoff
 {
-    public static TimeSpan Jittered(int attempt, TimeSpan baseDelay, TimeSpan max)
+    /// <summary>
+    /// A delay drawn uniformly from [0, min(max, base × 2^(attempt-1))): full jitter, so that clients throttled
+    /// together spread out over the whole window (equal jitter, half fixed and half random, kept them bunched).
+    /// </summary>
+    public static TimeSpan Jittered(int attempt, TimeSpan baseDelay, TimeSpan max, Random? random = null)
     {
-        var ceiling = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20)));
-        return TimeSpan.FromMilliseconds(ceiling / 2 + (Random.Shared.NextDouble() * ceiling / 2));
+        var ceiling = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(Math.Max(attempt, 1) - 1, 20)));
+        return TimeSpan.FromMilliseconds((random ?? Random.Shared).NextDouble() * ceiling);
     }
 }

@@ -80,6 +80,19 @@ public sealed class KinesisClientTests(LocalAws aws)
     }
 
     [Fact]
+    public void Jittered_ManyDraws_SpreadOverTheWholeWindowUpToTheCeiling()
+    {
+        var random = new Random(7);
+        var draws = Enumerable.Range(0, 10_000).Select(_ => Backoff.Jittered(4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30), random).TotalMilliseconds).ToList();
+
+        // Attempt 4 of 100 ms: the window is [0, 800) ms, drawn uniformly (full jitter, not half fixed).
+        Assert.All(draws, d => Assert.InRange(d, 0, 800));
+        Assert.InRange(draws.Count(d => d < 400) / 10_000.0, 0.45, 0.55);
+        Assert.InRange(draws.Count(d => d < 80) / 10_000.0, 0.07, 0.13);
+        Assert.All(Enumerable.Range(0, 100).Select(_ => Backoff.Jittered(30, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), random)), d => Assert.True(d < TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task GetRecordsAsync_ExpiredIterator_SurfacedNotRetried()
     {
         using var handler = new ScriptedHandler((HttpStatusCode.BadRequest, """{"__type":"com.amazonaws.kinesis#ExpiredIteratorException","message":"Iterator expired"}"""));
