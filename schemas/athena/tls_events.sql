@@ -20,7 +20,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS tls_events (
   error_code string,
   session_issuer_arn string,
   event_type string,
-  event_category string
+  event_category string,
+  console_session string
 )
 PARTITIONED BY (event_date string, account_id string)
 STORED AS PARQUET

@@ -158,6 +158,18 @@ internal static class RecordProjector
                 case 15 when name.SequenceEqual("sourceIPAddress"u8):
                     Take(ref r, row, Col.SourceIp);
                     break;
+                case 28 when name.SequenceEqual("sessionCredentialFromConsole"u8):
+                    // "true" in some records, true in others: one spelling in the lake.
+                    if (r.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    {
+                        row.Set(Col.ConsoleSession, r.TokenType == JsonTokenType.True ? "true"u8 : "false"u8);
+                    }
+                    else
+                    {
+                        Take(ref r, row, Col.ConsoleSession);
+                    }
+
+                    break;
                 case 18 when name.SequenceEqual("recipientAccountId"u8):
                     Take(ref r, row, ProjectedRow.Recipient);
                     break;

@@ -9,8 +9,11 @@ public static class TlsEventSchema
     /// <summary>Folder of the table inside the lake.</summary>
     public const string TableName = "tls_events";
 
-    /// <summary>Bumped whenever a column is added, removed or changes meaning; part of every output file name hash.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// Bumped whenever a column is added, removed or changes meaning; part of every output file name hash. 2 added
+    /// <c>console_session</c>; the reducer reads lakes that mix versions (a missing column reads as NULL).
+    /// </summary>
+    public const int Version = 2;
 
     /// <summary>Hive partition column holding the UTC date of <c>eventTime</c>.</summary>
     public const string EventDatePartition = "event_date";
@@ -39,6 +42,7 @@ public static class TlsEventSchema
         new("session_issuer_arn", "userIdentity.sessionContext.sessionIssuer.arn"),
         new("event_type", "eventType"),
         new("event_category", "eventCategory"),
+        new("console_session", "sessionCredentialFromConsole"),
     ];
 
     /// <summary>Name of the timestamp column (INT64 micros, adjusted to UTC).</summary>
@@ -75,5 +79,6 @@ internal static class Col
     public const int SessionIssuerArn = 15;
     public const int EventType = 16;
     public const int EventCategory = 17;
-    public const int Count = 18;
+    public const int ConsoleSession = 18;
+    public const int Count = 19;
 }

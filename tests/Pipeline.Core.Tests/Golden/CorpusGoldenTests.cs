@@ -221,6 +221,7 @@ internal static class Oracle
                 Text(r, "userAgent"), Text(r, "sourceIPAddress"),
                 Text(identity, "type"), Text(identity, "arn"), Text(identity, "accountId"), Text(identity, "accessKeyId"),
                 Text(r, "vpcEndpointId"), Text(r, "errorCode"), Text(issuer, "arn"), Text(r, "eventType"), Text(r, "eventCategory"),
+                Text(r, "sessionCredentialFromConsole"),
             ];
             rows.Add(time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) + "|" + account + "|" + string.Join("|", values.Select(x => x ?? "\u2400")));
         }
@@ -241,6 +242,7 @@ internal static class Oracle
                     {
                         JsonValueKind.String => p.Value.GetString(),
                         JsonValueKind.Number => p.Value.GetRawText(),
+                        JsonValueKind.True or JsonValueKind.False when name == "sessionCredentialFromConsole" => p.Value.GetRawText(),
                         _ => null,
                     };
                 }

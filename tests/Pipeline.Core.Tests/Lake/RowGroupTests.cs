@@ -50,7 +50,8 @@ public sealed class RowGroupTests
     [Theory]
     [InlineData("TLSv1.2", "TLSv1.3")]
     [InlineData("TLSv1", "TLSv1.1")]
-    [InlineData("TLSv1.0", "TLSv1.2")] // not legacy: only TLSv1 and TLSv1.1 are
+    [InlineData("SSLv3", "TLSv1.0")] // legacy spellings besides CloudTrail's own
+    [InlineData("TLSv1.2", "tlsVersion")] // an unrecognised value is not legacy (the report shows it with unknown)
     public async Task Ingest_PartitionOfOneClass_WritesOneRowGroup(string first, string second)
     {
         using var dir = new TempDir();

@@ -13,7 +13,7 @@ public sealed class RecordProjectorTests
          "eventTime":"2024-05-01T23:59:59Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt","awsRegion":"eu-west-1","sourceIPAddress":"10.0.0.1",
          "userAgent":"aws-sdk-java/1.11.119 java/1.7.0_80","errorCode":"AccessDenied","requestParameters":null,"responseElements":null,"eventID":"id-1",
          "readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"444455556666","vpcEndpointId":"vpce-0123","eventCategory":"Management",
-         "tlsDetails":{"tlsVersion":"TLSv1.1","cipherSuite":"AES128-SHA","clientProvidedHostHeader":"kms.eu-west-1.amazonaws.com","keyExchange":"x25519"}}
+         "sessionCredentialFromConsole":true,"tlsDetails":{"tlsVersion":"TLSv1.1","cipherSuite":"AES128-SHA","clientProvidedHostHeader":"kms.eu-west-1.amazonaws.com","keyExchange":"x25519"}}
         """;
 
     [Fact]
@@ -31,9 +31,23 @@ public sealed class RecordProjectorTests
             ["principal_arn"] = "arn:aws:sts::111122223333:assumed-role/app/s", ["caller_account_id"] = "111122223333",
             ["access_key_id"] = "ASIAEXAMPLE", ["vpc_endpoint_id"] = "vpce-0123", ["error_code"] = "AccessDenied",
             ["session_issuer_arn"] = "arn:aws:iam::111122223333:role/app", ["event_type"] = "AwsApiCall", ["event_category"] = "Management",
+            ["console_session"] = "true",
         };
         Assert.Equal(expected.OrderBy(k => k.Key), row.Values.OrderBy(k => k.Key));
         Assert.Equal(TlsEventSchema.StringColumns.Count, row.Values.Count);
+    }
+
+    [Theory]
+    [InlineData("true", "true")]
+    [InlineData("\"true\"", "true")]
+    [InlineData("false", "false")]
+    [InlineData("null", null)]
+    [InlineData("{}", null)]
+    public void ReadObject_SessionCredentialFromConsole_StoredAsOneSpelling(string json, string? expected)
+    {
+        var row = Assert.Single(CapturingSink.Decode(Utf8(Full.Replace("\"sessionCredentialFromConsole\":true", "\"sessionCredentialFromConsole\":" + json, StringComparison.Ordinal))).Rows);
+
+        Assert.Equal(expected, row["console_session"]);
     }
 
     [Fact]
