@@ -1,24 +1,26 @@
--- Legacy (TLS 1.0/1.1) calls per client (principal + user agent + source) and event name, per owning account and
--- ISO week; the report rolls the rows up per client and keeps the top names and their first event IDs as samples.
+-- Legacy (SSL 3.0, TLS 1.0/1.1) calls per client (caller kind + workload identity, see events.sql) and event name,
+-- per owning account and ISO week; the report rolls the rows up per client and keeps the top names and their first
+-- event IDs as samples. What the client's calls came with (user agents, sources, sessions) is client_facets.sql.
 --
 -- Memory stays bounded however many calls one client makes and however long its strings are: nothing holds a
 -- client's strings once per call. Per call only narrow values are kept (the event ID and ${client_key}, a 64-bit
--- hash of principal, user agent and source); the strings are kept once per client, in `clients`, and joined back
+-- hash of caller kind and principal); the strings are kept once per client, in `clients`, and joined back
 -- to the per-client figures. Each aggregate is a plain hash aggregate or SELECT DISTINCT, which spill to disk past
 -- the engine's memory limit; count(DISTINCT …) and array_agg(DISTINCT …) over the calls themselves held every
 -- call's group keys in memory (one client with 400k calls ran DuckDB out of 256 MiB). Two clients whose hashes
 -- collided within one account, week and event name would share their figures: at 2^64 values, about one chance in
 -- 10^11 for 10,000 such clients.
 --
--- The tls_version filter is pushed into the Parquet scan. The range is the filter a scan applies row by row (DuckDB
--- takes an IN list only to skip row groups, then decodes every column of every row); the IN list keeps it exact,
--- since other strings can sort inside the range. Each event_id counts once (CloudTrail's duplicates are the same
+-- ${legacy_tls} is the tls_version filter, pushed into the Parquet scan: a range and an IN list of the legacy
+-- spellings. The range is the filter a scan applies row by row (DuckDB takes an IN list only to skip row groups, then
+-- decodes every column of every row) and leaves out TLSv1.2/TLSv1.3, the bulk; the IN list keeps it exact, since
+-- other strings can sort inside the range. Each event_id counts once (CloudTrail's duplicates are the same
 -- record, so they fall in the same client and event name, and the per-name counts add up exactly per client).
 WITH ${events},
 legacy AS (
   SELECT *, ${client_key} AS client_key
   FROM events
-  WHERE tls_version BETWEEN 'TLSv1' AND 'TLSv1.1' AND tls_version IN ('TLSv1', 'TLSv1.1')
+  WHERE ${legacy_tls}
 ),
 calls AS (
   SELECT week_start, owner_account, client_key, event_name, count(*) AS legacy_calls
@@ -58,15 +60,14 @@ described AS (
   GROUP BY week_start, owner_account, client_key, event_name
 ),
 clients AS (
-  SELECT DISTINCT week_start, owner_account, principal, user_agent, source, event_name, client_key
+  SELECT DISTINCT week_start, owner_account, caller_kind, principal, event_name, client_key
   FROM legacy
 )
 SELECT
   c.week_start,
   c.owner_account,
+  c.caller_kind,
   c.principal,
-  c.user_agent,
-  c.source,
   c.event_name,
   n.legacy_calls,
   d.sample_event_id,
@@ -83,4 +84,4 @@ JOIN calls n ON n.week_start = c.week_start AND n.owner_account = c.owner_accoun
   AND n.event_name IS NOT DISTINCT FROM c.event_name
 JOIN described d ON d.week_start = c.week_start AND d.owner_account = c.owner_account AND d.client_key = c.client_key
   AND d.event_name IS NOT DISTINCT FROM c.event_name
-ORDER BY c.week_start, c.owner_account, c.principal, c.user_agent, c.source, c.event_name
+ORDER BY c.week_start, c.owner_account, c.caller_kind, c.principal, c.event_name

@@ -5,17 +5,28 @@ using Pipeline.Reporting.Weeks;
 
 namespace Pipeline.Reporting;
 
-/// <summary>Turns the query rows of a window into per-account reports with statuses against earlier weeks.</summary>
+/// <summary>What the report's queries returned for a window.</summary>
+public sealed record WindowRows(
+    IReadOnlyList<AccountWeek> Weeks,
+    IReadOnlyList<OffenderCalls> Calls,
+    IReadOnlyList<FacetRow> Facets,
+    IReadOnlyList<CoverageDay> Coverage);
+
+/// <summary>
+/// Turns the query rows of a window into per-account reports. A client is resolved only on evidence: absent for
+/// <c>resolveAfterWeeks</c> complete weeks that the lake covers, every day, for its account and every account it called.
+/// </summary>
 public static class ReportBuilder
 {
-    public static OrgReport Build(IsoWeek week, int weeksBack, IReadOnlyList<AccountWeek> weeks, IReadOnlyList<OffenderCalls> calls,
-        OwnerDirectory owners, ClientRules rules)
+    public static OrgReport Build(IsoWeek week, int weeksBack, int resolveAfterWeeks, WindowRows rows, DateTimeOffset now, OwnerDirectory owners, ClientRules rules)
     {
-        var offenders = OffenderRollup.PerClient(calls);
+        var coverage = new Coverage(rows.Coverage, now);
+        var offenders = OffenderRollup.PerClient(rows.Calls);
+        var facets = ClientFacets.Of(rows.Facets);
         var monday = week.Monday;
         var trendWeeks = Enumerable.Range(0, weeksBack + 1).Select(i => week.AddWeeks(i - weeksBack)).ToList();
-        var byAccount = weeks.GroupBy(w => w.Account).ToDictionary(g => g.Key, g => g.ToDictionary(w => w.WeekStart));
-        var namesByClient = calls.GroupBy(e => (e.WeekStart, e.Account, e.Client)).ToDictionary(g => g.Key, g => g.ToList());
+        var byAccount = rows.Weeks.GroupBy(w => w.Account).ToDictionary(g => g.Key, g => g.ToDictionary(w => w.WeekStart));
+        var namesByClient = rows.Calls.GroupBy(e => (e.WeekStart, e.Account, e.Client)).ToDictionary(g => g.Key, g => g.ToList());
         var offendersByAccount = offenders.GroupBy(o => o.Account).ToDictionary(g => g.Key, g => g.ToList());
 
         var accounts = new List<AccountReport>();
@@ -23,50 +34,93 @@ public static class ReportBuilder
         foreach (var account in accountIds)
         {
             var figures = byAccount.GetValueOrDefault(account) ?? [];
-            var thisWeek = figures.GetValueOrDefault(monday);
             var clients = new List<Offender>();
             foreach (var history in offendersByAccount.GetValueOrDefault(account, []).GroupBy(o => o.Client))
             {
-                var current = history.FirstOrDefault(h => h.WeekStart == monday);
-                var earlier = history.Where(h => h.WeekStart < monday).OrderByDescending(h => h.WeekStart).FirstOrDefault();
-                var row = current ?? earlier;
-                if (row is null)
+                var seen = history.Where(h => h.WeekStart <= monday).OrderBy(h => h.WeekStart).ToList();
+                if (seen.Count == 0)
                 {
                     continue;
                 }
 
-                var status = current is null ? OffenderStatus.Resolved : earlier is null ? OffenderStatus.New : OffenderStatus.Ongoing;
+                var row = seen[^1];
+                var lastWeek = IsoWeek.Of(row.WeekStart);
+                // The weeks that count as evidence of absence: over, and covered for the owner and every account called
+                // whose records the lake holds (an account outside the organization's trail cannot be evidence).
+                var evidence = row.Seen.RecipientAccounts.Append(account).Distinct(StringComparer.Ordinal).Where(coverage.Knows).DefaultIfEmpty(account).ToList();
+                int Quiet(IsoWeek upTo) => Weeks(lastWeek, upTo).Count(w => coverage.Covers(evidence, w));
+                OffenderStatus status;
+                var quiet = 0;
+                var resolvedNow = false;
+                int? returned = null;
+                if (row.WeekStart == monday)
+                {
+                    status = seen.Count == 1 ? OffenderStatus.New : OffenderStatus.Ongoing;
+                    if (seen.Count > 1)
+                    {
+                        // Back after a spell that resolved it: it calls less often than the rule assumes.
+                        var before = IsoWeek.Of(seen[^2].WeekStart);
+                        var gap = Weeks(before, week.AddWeeks(-1)).Count(w => coverage.Covers(evidence, w));
+                        returned = gap >= resolveAfterWeeks ? gap : null;
+                    }
+                }
+                else
+                {
+                    quiet = Quiet(week);
+                    status = quiet >= resolveAfterWeeks ? OffenderStatus.Resolved : OffenderStatus.NotSeen;
+                    resolvedNow = status == OffenderStatus.Resolved && Quiet(week.AddWeeks(-1)) < resolveAfterWeeks;
+                }
+
                 var names = namesByClient.GetValueOrDefault((row.WeekStart, account, history.Key)) ?? [];
+                var clientFacets = facets.GetValueOrDefault((row.WeekStart, account, history.Key)) ?? ClientFacets.None;
                 clients.Add(new Offender(
-                    row, status, history.Min(h => h.FirstSeen),
+                    row, status, seen.Min(h => h.FirstSeen),
                     names.OrderByDescending(n => n.LegacyCalls).ThenBy(n => n.EventName, StringComparer.Ordinal).Take(5).Select(n => (n.EventName, n.LegacyCalls)).ToList(),
                     names.OrderByDescending(n => n.LegacyCalls).ThenBy(n => n.EventName, StringComparer.Ordinal).Select(n => n.SampleEventId).Distinct().Take(3).ToList(),
-                    rules.Classify(history.Key.UserAgent)));
+                    rules.Classify(history.Key.Kind, clientFacets.UserAgents.Select(u => u.Value).ToList()),
+                    clientFacets, quiet, resolvedNow, returned));
             }
 
             var ordered = clients
-                .OrderBy(c => c.Status == OffenderStatus.Resolved ? 1 : 0)
+                .OrderBy(c => c.Status switch { OffenderStatus.Resolved => 2, OffenderStatus.NotSeen => 1, _ => 0 })
                 .ThenByDescending(c => c.LegacyCalls)
                 .ThenBy(c => c.Client.Principal, StringComparer.Ordinal)
-                .ThenBy(c => c.Client.UserAgent, StringComparer.Ordinal)
-                .ThenBy(c => c.Client.Source, StringComparer.Ordinal)
+                .ThenBy(c => c.Client.Kind)
                 .ToList();
-            var trend = trendWeeks.Select(w => figures.TryGetValue(w.Monday, out var f) ? (w, f.LegacyCalls, f.TlsCalls) : (w, 0L, 0L)).ToList();
-            accounts.Add(new AccountReport(owners[account], week, thisWeek?.Calls ?? 0, thisWeek?.LegacyCalls ?? 0, thisWeek?.TlsCalls ?? 0,
-                thisWeek?.UnknownCalls ?? 0, trend, ordered));
+            var trend = trendWeeks.Select(w => figures.TryGetValue(w.Monday, out var f)
+                ? new TrendPoint(w, f.LegacyCalls, f.TlsCalls, true)
+                : new TrendPoint(w, 0, 0, coverage.Of(account, w) != WeekCoverage.NoData)).ToList();
+            var thisWeek = figures.GetValueOrDefault(monday) ?? new AccountWeek(monday, account, 0, 0, 0, 0);
+            accounts.Add(new AccountReport(owners[account], week, thisWeek, coverage.Of(account, week), coverage.MissingDays(account, week),
+                resolveAfterWeeks, trend, ordered));
         }
 
         var orgTrend = trendWeeks.Select(w =>
         {
-            var rows = weeks.Where(x => x.WeekStart == w.Monday).ToList();
-            return (w, rows.Sum(r => r.LegacyCalls), rows.Sum(r => r.TlsCalls), rows.Sum(r => r.UnknownCalls));
+            var inWeek = rows.Weeks.Where(x => x.WeekStart == w.Monday).ToList();
+            return (w, inWeek.Sum(r => r.LegacyCalls), inWeek.Sum(r => r.TlsCalls), inWeek.Sum(r => r.UnknownCalls + r.UnrecognisedCalls), coverage.HasData(w));
         }).ToList();
         var families = accounts.SelectMany(a => a.Active)
             .GroupBy(o => o.Classification.Family)
             .Select(g => (g.Key, g.Sum(o => o.LegacyCalls), g.Count()))
             .OrderByDescending(f => f.Item2).ThenBy(f => f.Key, StringComparer.Ordinal)
             .ToList();
-        var ranked = accounts.OrderByDescending(a => a.LegacyCalls).ThenBy(a => a.Owner.AccountId, StringComparer.Ordinal).ToList();
-        return new OrgReport(week, weeksBack, ranked, orgTrend, families);
+        // Accounts that need action first (most open legacy calls first), then those with nothing open.
+        var ranked = accounts
+            .OrderBy(a => a.IsOpen ? 0 : 1)
+            .ThenByDescending(a => a.OpenLegacyCalls)
+            .ThenByDescending(a => a.LegacyCalls)
+            .ThenBy(a => a.Owner.AccountId, StringComparer.Ordinal)
+            .ToList();
+        return new OrgReport(week, weeksBack, resolveAfterWeeks, coverage.HasData(week), !coverage.IsOver(week), coverage.EmptyDays(week), ranked, orgTrend, families);
+    }
+
+    /// <summary>The weeks after <paramref name="after"/> up to and including <paramref name="upTo"/>.</summary>
+    private static IEnumerable<IsoWeek> Weeks(IsoWeek after, IsoWeek upTo)
+    {
+        for (var w = after.AddWeeks(1); w.Monday <= upTo.Monday; w = w.AddWeeks(1))
+        {
+            yield return w;
+        }
     }
 }

@@ -15,8 +15,17 @@ namespace Pipeline.Reporting;
 /// <param name="WeeksBack">Earlier weeks for statuses and trends.</param>
 /// <param name="OwnersFile">Owners JSON or CSV, or null.</param>
 /// <param name="RulesFile">Extra client rules, or null.</param>
-public sealed record ReportRequest(string Lake, IsoWeek Week, string Out, int WeeksBack = 8, string? OwnersFile = null, string? RulesFile = null)
+/// <param name="ResolveAfterWeeks">Complete, covered weeks a client must be absent before it is resolved.</param>
+/// <param name="Now">When the report runs (a week not over by then is partial); null: the system clock.</param>
+public sealed record ReportRequest(string Lake, IsoWeek Week, string Out, int WeeksBack = 8, string? OwnersFile = null, string? RulesFile = null,
+    int ResolveAfterWeeks = ReportRequest.DefaultResolveAfterWeeks, DateTimeOffset? Now = null)
 {
+    /// <summary>
+    /// Four weeks: AWS warns that connections less frequent than monthly may go undetected, and a monthly job is
+    /// absent for up to four weeks between runs.
+    /// </summary>
+    public const int DefaultResolveAfterWeeks = 4;
+
     /// <summary>The first day the report reads: Monday of the earliest week.</summary>
     public DateOnly From => Week.AddWeeks(-WeeksBack).Monday;
 
@@ -51,15 +60,18 @@ public static class ReportJob
             var window = lake.Window(p);
             progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}: {window.Days} days with data, {window.Files:N0} files, {window.Bytes / 1048576.0:N1} MiB"));
+            var coverage = lake.Coverage(p);
             var weeks = lake.AccountWeeks(p);
-            if (!weeks.Exists(w => w.WeekStart == request.Week.Monday))
-            {
-                progress?.Invoke($"warning: the lake has no events in {request.Week} ({request.Week.Monday:yyyy-MM-dd} to {request.Week.Sunday:yyyy-MM-dd} UTC); the report will show no calls for it");
-            }
-
             progress?.Invoke(lake.UnionByName ? "accounts done (the lake mixes schema versions: files read by column name, slower); clients …" : "accounts done; clients …");
             var calls = lake.Offenders(p);
-            org = ReportBuilder.Build(request.Week, request.WeeksBack, weeks, calls, owners, rules);
+            var facets = lake.ClientFacets(p);
+            org = ReportBuilder.Build(request.Week, request.WeeksBack, request.ResolveAfterWeeks, new WindowRows(weeks, calls, facets, coverage),
+                request.Now ?? TimeProvider.System.GetUtcNow(), owners, rules);
+        }
+
+        if (org.CoverageNote is { } note)
+        {
+            progress?.Invoke("warning: " + note);
         }
 
         var dir = Path.Combine(request.Out, request.Week.ToString());

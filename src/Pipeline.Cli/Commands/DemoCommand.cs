@@ -39,7 +39,8 @@ internal static class DemoCommand
         PrepareOutput(outDir);
         var archive = Path.Combine(outDir, "archive");
         var lake = Path.Combine(outDir, "lake");
-        var lastDay = LastCompleteWeekSunday(TimeProvider.System.GetUtcNow());
+        var now = TimeProvider.System.GetUtcNow();
+        var lastDay = LastCompleteWeekSunday(now);
         var stderr = System.Console.Error;
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Writing a synthetic organization: {accounts} accounts, {days} days to {lastDay:yyyy-MM-dd}, ~{perDay} events per account and day …")).ConfigureAwait(false);
@@ -55,7 +56,9 @@ internal static class DemoCommand
 
         var reports = Path.Combine(outDir, "reports");
         var week = Pipeline.Reporting.Weeks.IsoWeek.Of(lastDay);
-        ReportCommand.Execute(new Pipeline.Reporting.ReportRequest(lake, week, reports, Math.Max(1, Math.Min(8, (days / 7) - 1)), Path.Combine(outDir, "accounts.csv")));
+        var weeksBack = Math.Max(1, Math.Min(8, (days / 7) - 1));
+        ReportCommand.Execute(new Pipeline.Reporting.ReportRequest(lake, week, reports, weeksBack, Path.Combine(outDir, "accounts.csv"),
+            ResolveAfterWeeks: Math.Min(Pipeline.Reporting.ReportRequest.DefaultResolveAfterWeeks, weeksBack), Now: now));
 
         var stdout = System.Console.Out;
         await stdout.WriteLineAsync().ConfigureAwait(false);

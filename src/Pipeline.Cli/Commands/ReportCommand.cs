@@ -15,6 +15,11 @@ internal static class ReportCommand
     private static readonly Option<string> Out = new("--out") { Description = "Folder (or s3://BUCKET/PREFIX) for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
     private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// lake or output: endpoint of an S3-compatible server." };
     private static readonly Option<int> WeeksBack = new("--weeks-back") { Description = "Earlier weeks for statuses and trends.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> ResolveAfter = new("--resolve-after-weeks")
+    {
+        Description = "Complete weeks, covered by the lake every day, a client must go without legacy calls before it is resolved (AWS: connections less frequent than monthly may go undetected).",
+        DefaultValueFactory = _ => ReportRequest.DefaultResolveAfterWeeks,
+    };
     private static readonly Option<string?> OwnersFile = new("--owners") { Description = "Account names and owners: `aws organizations list-accounts` JSON, or CSV account_id,name,owner_email,team." };
     private static readonly Option<string?> Rules = new("--rules") { Description = "Extra client rules (JSON like the built-in client-rules.json; tried first)." };
     private static readonly Option<string> Engine = new("--engine") { Description = "Query engine (duckdb: embedded).", DefaultValueFactory = _ => "duckdb" };
@@ -24,7 +29,7 @@ internal static class ReportCommand
     {
         var command = new Command("report", "Weekly per-account remediation reports and tickets from the lake.")
         {
-            Lake, Week, Out, Endpoint, WeeksBack, OwnersFile, Rules, Engine, PrintSql,
+            Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
         return command;
@@ -127,7 +132,7 @@ internal static class ReportCommand
             var org = ReportJob.Run(request, line => System.Console.Error.WriteLine("report: " + line));
             var tickets = org.Accounts.Count(a => a.NeedsTicket);
             System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Report {request.Week}: {org.Accounts.Count} accounts, {org.Accounts.Count(a => a.LegacyCalls > 0)} with TLS 1.0/1.1 calls ({org.Accounts.Sum(a => a.LegacyCalls):N0} calls, {org.Accounts.Sum(a => a.Active.Count())} clients), {tickets} tickets"));
+                $"Report {request.Week}: {org.Accounts.Count} accounts, {org.Accounts.Count(a => a.IsOpen)} needing action ({org.Accounts.Sum(a => a.LegacyCalls):N0} legacy calls this week, {org.Accounts.Sum(a => a.Active.Count())} open clients), {tickets} tickets"));
             return org;
         }
         catch (ReportException e)
@@ -138,6 +143,7 @@ internal static class ReportCommand
 
     private static ReportRequest Request(ParseResult parse)
     {
+        var now = TimeProvider.System.GetUtcNow();
         if (parse.GetValue(Engine) is not "duckdb")
         {
             throw new UsageException($"--engine {parse.GetValue(Engine)} is not supported here: use duckdb, or run the SQL from --print-sql on Athena");
@@ -153,7 +159,7 @@ internal static class ReportCommand
         }
         else
         {
-            week = IsoWeek.LastComplete(TimeProvider.System.GetUtcNow());
+            week = IsoWeek.LastComplete(now);
         }
 
         var back = parse.GetValue(WeeksBack);
@@ -162,6 +168,20 @@ internal static class ReportCommand
             throw new UsageException("--weeks-back must be 1..104");
         }
 
-        return new ReportRequest(parse.GetValue(Lake)!, week, parse.GetValue(Out)!, back, parse.GetValue(OwnersFile), parse.GetValue(Rules));
+        var resolveAfter = parse.GetValue(ResolveAfter);
+        if (parse.GetResult(ResolveAfter) is null or { Implicit: true } && resolveAfter > back)
+        {
+            // A short window: resolution within it, said out loud.
+            System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"report: note: clients are resolved after {back} quiet weeks, the --weeks-back window (the default is {resolveAfter}: pass --weeks-back {resolveAfter} or more)"));
+            resolveAfter = back;
+        }
+
+        if (resolveAfter < 1 || resolveAfter > back)
+        {
+            throw new UsageException($"--resolve-after-weeks must be 1..{back} (the --weeks-back window): a client is resolved only after that many quiet weeks inside the window");
+        }
+
+        return new ReportRequest(parse.GetValue(Lake)!, week, parse.GetValue(Out)!, back, parse.GetValue(OwnersFile), parse.GetValue(Rules), resolveAfter, now);
     }
 }

@@ -1,10 +1,51 @@
 namespace Pipeline.Reporting.Model;
 
 /// <summary>A row of <c>account_weeks.sql</c>.</summary>
-public sealed record AccountWeek(DateOnly WeekStart, string Account, long Calls, long LegacyCalls, long TlsCalls, long UnknownCalls);
+/// <param name="WeekStart">Monday of the week.</param>
+/// <param name="Account">The owning account.</param>
+/// <param name="Calls">All calls (each event ID once).</param>
+/// <param name="LegacyCalls">Calls over SSL 3.0 or TLS 1.0/1.1.</param>
+/// <param name="TlsCalls">Calls with a recognised TLS version (legacy or current).</param>
+/// <param name="UnknownCalls">Calls without a TLS version (the service did not report it).</param>
+/// <param name="UnrecognisedCalls">Calls with a TLS value none of the known spellings match; never counted as current.</param>
+/// <param name="ConsoleLegacyCalls">Legacy calls made with console session credentials.</param>
+/// <param name="AnonymousLegacyCalls">Legacy calls made without an AWS identity.</param>
+/// <param name="UnrecognisedValues">Those values (cut at 64 characters).</param>
+public sealed record AccountWeek(
+    DateOnly WeekStart,
+    string Account,
+    long Calls,
+    long LegacyCalls,
+    long TlsCalls,
+    long UnknownCalls,
+    long UnrecognisedCalls = 0,
+    long ConsoleLegacyCalls = 0,
+    long AnonymousLegacyCalls = 0,
+    IReadOnlyList<string>? UnrecognisedValues = null);
 
-/// <summary>A client fingerprint: who, with what, from where.</summary>
-public sealed record Fingerprint(string Principal, string? UserAgent, string Source);
+/// <summary>How a client called: with SDK/CLI credentials, with console session credentials, or with no identity.</summary>
+public enum CallerKind
+{
+    /// <summary>Credentials of a user, role, service or access key: the usual case.</summary>
+    Sdk,
+
+    /// <summary>Console session credentials (<c>sessionCredentialFromConsole</c>): a browser, or a proxy in front of it.</summary>
+    Console,
+
+    /// <summary>No identity (e.g. public S3 objects): AWS cannot notify anyone about these calls.</summary>
+    Anonymous,
+}
+
+/// <summary>A client: the workload identity (role, user, service, access key) and how it called.</summary>
+public sealed record Fingerprint(CallerKind Kind, string Principal)
+{
+    public static CallerKind ParseKind(string kind) => kind switch
+    {
+        "console" => CallerKind.Console,
+        "anonymous" => CallerKind.Anonymous,
+        _ => CallerKind.Sdk,
+    };
+}
 
 /// <summary>What a client's legacy calls went through: TLS, ciphers, endpoints, services, regions, recipient accounts.</summary>
 public sealed record ClientSeen(
@@ -36,6 +77,40 @@ public sealed record OffenderCalls(
     DateTime LastSeen,
     ClientSeen Seen);
 
+/// <summary>A row of <c>client_facets.sql</c>: one of a client's most frequent user agents, sources or sessions in a week.</summary>
+/// <param name="WeekStart">Monday of the week.</param>
+/// <param name="Account">The owning account.</param>
+/// <param name="Client">The client.</param>
+/// <param name="Facet"><c>user_agent</c>, <c>source</c> or <c>session</c>.</param>
+/// <param name="Value">The user agent, source or session name.</param>
+/// <param name="Calls">Legacy records with this value.</param>
+/// <param name="DistinctValues">How many distinct values of this facet the client had that week.</param>
+public sealed record FacetRow(DateOnly WeekStart, string Account, Fingerprint Client, string Facet, string Value, long Calls, long DistinctValues);
+
+/// <summary>A value and its legacy calls.</summary>
+public sealed record Counted(string Value, long Calls);
+
+/// <summary>A client's most frequent user agents, sources and sessions in a week, with how many of each it had.</summary>
+public sealed record ClientFacets(
+    IReadOnlyList<Counted> UserAgents,
+    long UserAgentCount,
+    IReadOnlyList<Counted> Sources,
+    long SourceCount,
+    IReadOnlyList<Counted> Sessions,
+    long SessionCount)
+{
+    public static ClientFacets None { get; } = new([], 0, [], 0, [], 0);
+
+    /// <summary>The facets of each client and week in <paramref name="rows"/>.</summary>
+    public static Dictionary<(DateOnly WeekStart, string Account, Fingerprint Client), ClientFacets> Of(IEnumerable<FacetRow> rows) =>
+        rows.GroupBy(r => (r.WeekStart, r.Account, r.Client)).ToDictionary(g => g.Key, g =>
+        {
+            List<Counted> Top(string facet) => g.Where(r => r.Facet == facet).OrderByDescending(r => r.Calls).ThenBy(r => r.Value, StringComparer.Ordinal).Select(r => new Counted(r.Value, r.Calls)).ToList();
+            long Count(string facet) => g.Where(r => r.Facet == facet).Select(r => r.DistinctValues).DefaultIfEmpty(0).Max();
+            return new ClientFacets(Top("user_agent"), Count("user_agent"), Top("source"), Count("source"), Top("session"), Count("session"));
+        });
+}
+
 /// <summary>One client's legacy calls in one week: <see cref="OffenderCalls"/> rolled up over event names.</summary>
 public sealed record OffenderWeek(
     DateOnly WeekStart,
@@ -54,3 +129,6 @@ public static class OffenderRollup
             g.Key.WeekStart, g.Key.Account, g.Key.Client, g.Sum(r => r.LegacyCalls), g.Min(r => r.FirstSeen), g.Max(r => r.LastSeen),
             ClientSeen.Union(g.Select(r => r.Seen).ToList()))).ToList();
 }
+
+/// <summary>A row of <c>coverage.sql</c>: records the lake received for an account on a day.</summary>
+public sealed record CoverageDay(string Account, DateOnly Day, long Records);

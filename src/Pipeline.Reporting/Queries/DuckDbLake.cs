@@ -122,12 +122,21 @@ public sealed class DuckDbLake : IDisposable
     private static string Sql(string name, SqlParameters p) => ReportSql.ComposeForDuckDb(name, p);
 
     public List<AccountWeek> AccountWeeks(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("account_weeks", p), r =>
-        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5)));
+        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), List(r, 9)));
 
     public List<OffenderCalls> Offenders(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("offenders", p), r =>
-        new OffenderCalls(Date(r, 0), r.GetString(1), new Fingerprint(r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4)),
-            r.IsDBNull(5) ? "(none)" : r.GetString(5), r.GetInt64(6), r.GetString(7), Time(r, 8), Time(r, 9),
-            new ClientSeen(List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14), List(r, 15))));
+        new OffenderCalls(Date(r, 0), r.GetString(1), Client(r, 2),
+            r.IsDBNull(4) ? "(none)" : r.GetString(4), r.GetInt64(5), r.GetString(6), Time(r, 7), Time(r, 8),
+            new ClientSeen(List(r, 9), List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14))));
+
+    public List<FacetRow> ClientFacets(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("client_facets", p), r =>
+        new FacetRow(Date(r, 0), r.GetString(1), Client(r, 2), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetInt64(7)));
+
+    /// <summary>Records per account and day of the window: the evidence statuses are judged on.</summary>
+    public List<CoverageDay> Coverage(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("coverage", p), r =>
+        new CoverageDay(r.GetString(0), DateOnly.ParseExact(r.GetString(1), "yyyy-MM-dd", CultureInfo.InvariantCulture), Long(r, 2)));
+
+    private static Fingerprint Client(System.Data.Common.DbDataReader r, int i) => new(Fingerprint.ParseKind(r.GetString(i)), r.GetString(i + 1));
 
     /// <summary>Runs any SQL over the window of the last report query, or the whole lake before one (DuckDB's own reference timing in the benchmark).</summary>
     public long Count(string sql)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Pipeline.Schema;
 
 namespace Pipeline.Reporting.Queries;
 
@@ -16,16 +17,30 @@ public sealed record SqlParameters(DateOnly From, DateOnly To, IReadOnlyCollecti
 public static class ReportSql
 {
     /// <summary>The queries a report runs, in order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["account_weeks", "offenders"];
+    public static IReadOnlyList<string> Names { get; } = ["coverage", "account_weeks", "offenders", "client_facets"];
 
-    /// <summary>
-    /// <c>${client_key}</c> in Athena (Trino): a 64-bit hash of a client's principal, user agent and source
-    /// (never NULL: the user agent may be, the other two are not).
-    /// </summary>
-    internal const string AthenaClientKey = "xxhash64(to_utf8(principal || chr(31) || COALESCE(user_agent, chr(30)) || chr(31) || source))";
+    /// <summary><c>${client_key}</c> in Athena (Trino): a 64-bit hash of a client's caller kind and principal (never NULL).</summary>
+    internal const string AthenaClientKey = "xxhash64(to_utf8(caller_kind || chr(31) || principal))";
 
     /// <summary><c>${client_key}</c> in DuckDB: its own 64-bit hash of the same values.</summary>
-    internal const string DuckDbClientKey = "hash(principal, user_agent, source)";
+    internal const string DuckDbClientKey = "hash(caller_kind, principal)";
+
+    /// <summary><c>${tls_class}</c>: the class of <c>t.tls_version</c>, from <see cref="TlsVersions"/>.</summary>
+    internal static string TlsClassSql { get; } =
+        $"CASE WHEN t.tls_version IS NULL THEN 'unknown' WHEN t.tls_version IN ({List(TlsVersions.LegacySpellings)}) THEN 'legacy' "
+        + $"WHEN t.tls_version IN ({List(TlsVersions.CurrentSpellings)}) THEN 'current' ELSE 'unrecognised' END";
+
+    /// <summary>
+    /// <c>${legacy_tls}</c>: whether <c>tls_version</c> is legacy, as a range (which a Parquet scan applies row by row)
+    /// and the exact IN list.
+    /// </summary>
+    internal static string LegacyTlsSql { get; } =
+        $"tls_version BETWEEN {Quote(TlsVersions.LegacySpellings.Select(s => s.Value).Min(StringComparer.Ordinal)!)} AND {Quote(TlsVersions.LegacySpellings.Select(s => s.Value).Max(StringComparer.Ordinal)!)} "
+        + $"AND tls_version IN ({List(TlsVersions.LegacySpellings)})";
+
+    private static string List(IEnumerable<(string Value, string Protocol)> spellings) => string.Join(", ", spellings.Select(s => Quote(s.Value)));
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
     public static string Compose(string name, SqlParameters p) => Compose(name, p, AthenaClientKey);
@@ -41,7 +56,10 @@ public static class ReportSql
             .Replace("\nlegacy AS (", "\nlegacy AS NOT MATERIALIZED (", StringComparison.Ordinal);
 
     private static string Compose(string name, SqlParameters p, string clientKey) =>
-        Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p).Replace("${client_key}", clientKey, StringComparison.Ordinal);
+        Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p)
+            .Replace("${client_key}", clientKey, StringComparison.Ordinal)
+            .Replace("${tls_class}", TlsClassSql, StringComparison.Ordinal)
+            .Replace("${legacy_tls}", LegacyTlsSql, StringComparison.Ordinal);
 
     private static string Bind(string sql, SqlParameters p)
     {

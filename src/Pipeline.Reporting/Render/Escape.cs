@@ -49,14 +49,17 @@ public static class Escape
     /// A value for JSON output: cut like <see cref="Clean"/> (at <see cref="MaxShown"/> characters, never inside a
     /// surrogate pair) but otherwise as it is, since the serializer escapes it.
     /// </summary>
-    public static string? Cut(string? value)
+    public static string? Cut(string? value) => Cut(value, MaxShown);
+
+    /// <summary><paramref name="value"/> cut at <paramref name="max"/> characters (on a character boundary), ending in "…".</summary>
+    public static string? Cut(string? value, int max)
     {
-        if (value is null || value.Length <= MaxShown)
+        if (value is null || value.Length <= max)
         {
             return value;
         }
 
-        var end = char.IsHighSurrogate(value[MaxShown - 1]) ? MaxShown - 1 : MaxShown;
+        var end = char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
         return string.Concat(value.AsSpan(0, end), "…");
     }
 

@@ -19,8 +19,8 @@ public sealed class ReportLimitsCliTests
 
     private static string Time(int i) => new DateTime(2026, 11, 16, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i % 604_800).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Call(int i, string userAgent) =>
-        Record(Uuid(i), Time(i)).Replace("aws-cli/1.16.96 Python/2.7.5", userAgent, StringComparison.Ordinal);
+    private static string Call(int i, string userAgent, string user = "u") =>
+        Record(Uuid(i), Time(i)).Replace("aws-cli/1.16.96 Python/2.7.5", userAgent, StringComparison.Ordinal).Replace(":user/u\"", $":user/{user}\"", StringComparison.Ordinal);
 
     private static void WriteGzip(string path, IEnumerable<string> lines)
     {
@@ -86,10 +86,10 @@ public sealed class ReportLimitsCliTests
     {
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.Sub("in"));
-        // 3,000 clients with 2 KB user agents; client c makes 1 + c % 3 calls, so the top 50 are the 3-call ones.
+        // 3,000 clients (IAM users) with 2 KB user agents; client c makes 1 + c % 3 calls, so the top 50 are the 3-call ones.
         const int clients = 3_000;
         var padding = new string('y', 2_000);
-        var calls = Enumerable.Range(0, clients).SelectMany(c => Enumerable.Range(0, 1 + (c % 3)).Select(k => Call((c * 3) + k, $"aws-sdk-java/1.11.{c} {padding}"))).ToList();
+        var calls = Enumerable.Range(0, clients).SelectMany(c => Enumerable.Range(0, 1 + (c % 3)).Select(k => Call((c * 3) + k, $"aws-sdk-java/1.11.{c} {padding}", $"user-{c}"))).ToList();
         WriteGzip(dir.Sub("in/calls.ndjson.gz"), calls);
 
         var (report, week) = IngestAndReport(dir);

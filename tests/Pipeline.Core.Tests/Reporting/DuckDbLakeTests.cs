@@ -93,10 +93,10 @@ public sealed class DuckDbLakeTests
     }
 
     [Fact]
-    public async Task Offenders_TlsVersionSortingInsideTheLegacyRange_IsNotLegacy()
+    public async Task Offenders_TlsVersionSortingInsideTheLegacyRange_IsUnrecognisedNotLegacy()
     {
-        // The offenders query filters on a range the Parquet scan applies, 'TLSv1' .. 'TLSv1.1'; other strings sort
-        // inside it and must not count as TLS 1.0/1.1.
+        // The offenders query filters on a range the Parquet scan applies ('1.0' .. 'TLSv1.1'); other strings sort
+        // inside it and must not count as legacy, nor as current: they are unrecognised, shown with unknown.
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.Sub("archive"));
         await File.WriteAllLinesAsync(dir.Sub("archive/odd.ndjson"),
@@ -104,6 +104,7 @@ public sealed class DuckDbLakeTests
             Record("o1", "2026-11-17T10:00:00Z", A, A, "odd", Java7, "10.0.0.1", "TLSv1.0"),
             Record("o2", "2026-11-17T10:00:01Z", A, A, "odd", Java7, "10.0.0.1", "TLSv1.05"),
             Record("o3", "2026-11-17T10:00:02Z", A, A, "odd", Java7, "10.0.0.1", "TLSv1.1"),
+            Record("o4", "2026-11-17T10:00:03Z", A, A, "odd", Java7, "10.0.0.1", "1.2"),
         ]);
         var lake = dir.Sub("lake");
         await new ArchiveIngest(new IngestOptions(), TimeProvider.System).RunAsync(new IngestRequest(dir.Sub("archive"), lake), CancellationToken.None);
@@ -112,10 +113,13 @@ public sealed class DuckDbLakeTests
         var offender = Assert.Single(lakeDb.Offenders(Weeks46To47));
         var week = Assert.Single(lakeDb.AccountWeeks(Weeks46To47));
 
-        Assert.Equal(1, offender.LegacyCalls);
-        Assert.Equal("o3", offender.SampleEventId);
-        Assert.Equal(["TLSv1.1"], offender.Seen.TlsVersions);
-        Assert.Equal(1, week.LegacyCalls);
-        Assert.Equal(3, week.TlsCalls);
+        Assert.Equal(2, offender.LegacyCalls);
+        Assert.Equal("o1", offender.SampleEventId);
+        Assert.Equal(["TLSv1.0", "TLSv1.1"], offender.Seen.TlsVersions);
+        Assert.Equal(2, week.LegacyCalls);
+        Assert.Equal(3, week.TlsCalls); // o1, o3 legacy; o4 ("1.2") current
+        Assert.Equal(1, week.UnrecognisedCalls);
+        Assert.Equal(["TLSv1.05"], week.UnrecognisedValues);
+        Assert.Equal(0, week.UnknownCalls);
     }
 }
