@@ -28,9 +28,11 @@ calls AS (
   GROUP BY week_start, owner_account, client_key, event_name
 ),
 -- What a client reached and with what: one row per distinct combination, then one row per client and event name.
+-- The client's strings ride along (one value per client_key), so `clients` needs no scan of its own: each reference
+-- to `legacy` is a scan of every Parquet file of the window.
 seen AS (
   SELECT
-    week_start, owner_account, client_key, event_name,
+    week_start, owner_account, client_key, event_name, caller_kind, principal,
     tls_version,
     COALESCE(cipher_suite, 'unknown') AS cipher_suite,
     COALESCE(client_host, event_source) AS endpoint,
@@ -41,7 +43,7 @@ seen AS (
     min(event_time) AS first_seen,
     max(event_time) AS last_seen
   FROM legacy
-  GROUP BY week_start, owner_account, client_key, event_name, tls_version, COALESCE(cipher_suite, 'unknown'),
+  GROUP BY week_start, owner_account, client_key, event_name, caller_kind, principal, tls_version, COALESCE(cipher_suite, 'unknown'),
     COALESCE(client_host, event_source), event_source, region, account_id
 ),
 described AS (
@@ -61,7 +63,7 @@ described AS (
 ),
 clients AS (
   SELECT DISTINCT week_start, owner_account, caller_kind, principal, event_name, client_key
-  FROM legacy
+  FROM seen
 )
 SELECT
   c.week_start,

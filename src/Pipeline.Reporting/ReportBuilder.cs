@@ -90,7 +90,13 @@ public static class ReportBuilder
             var trend = trendWeeks.Select(w => figures.TryGetValue(w.Monday, out var f)
                 ? new TrendPoint(w, f.LegacyCalls, f.TlsCalls, true)
                 : new TrendPoint(w, 0, 0, coverage.Of(account, w) != WeekCoverage.NoData)).ToList();
-            var thisWeek = figures.GetValueOrDefault(monday) ?? new AccountWeek(monday, account, 0, 0, 0, 0);
+            // Console and anonymous legacy calls: each call belongs to one client, so the clients' figures add up exactly.
+            var calling = clients.Where(c => c.LastLegacyWeek == monday).ToList();
+            var thisWeek = (figures.GetValueOrDefault(monday) ?? new AccountWeek(monday, account, 0, 0, 0, 0)) with
+            {
+                ConsoleLegacyCalls = calling.Where(c => c.Client.Kind == CallerKind.Console).Sum(c => c.LegacyCalls),
+                AnonymousLegacyCalls = calling.Where(c => c.Client.Kind == CallerKind.Anonymous).Sum(c => c.LegacyCalls),
+            };
             accounts.Add(new AccountReport(owners[account], week, thisWeek, coverage.Of(account, week), coverage.MissingDays(account, week),
                 resolveAfterWeeks, trend, ordered));
         }

@@ -173,7 +173,7 @@ internal static class ReportCommand
         {
             // A short window: resolution within it, said out loud.
             System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"report: note: clients are resolved after {back} quiet weeks, the --weeks-back window (the default is {resolveAfter}: pass --weeks-back {resolveAfter} or more)"));
+                $"report: note: clients are resolved after {back} quiet {(back == 1 ? "week" : "weeks")}, the --weeks-back window (the default is {resolveAfter}: pass --weeks-back {resolveAfter} or more)"));
             resolveAfter = back;
         }
 

@@ -27,7 +27,7 @@ public sealed class Coverage
 
     public Coverage(IEnumerable<CoverageDay> days, DateTimeOffset now)
     {
-        _days = days.Where(d => d.Records > 0).GroupBy(d => d.Account, StringComparer.Ordinal)
+        _days = days.GroupBy(d => d.Account, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(d => d.Day).ToHashSet(), StringComparer.Ordinal);
         _anyAccount = _days.Values.SelectMany(d => d).ToHashSet();
         Now = now;

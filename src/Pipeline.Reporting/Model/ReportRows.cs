@@ -130,5 +130,5 @@ public static class OffenderRollup
             ClientSeen.Union(g.Select(r => r.Seen).ToList()))).ToList();
 }
 
-/// <summary>A row of <c>coverage.sql</c>: records the lake received for an account on a day.</summary>
-public sealed record CoverageDay(string Account, DateOnly Day, long Records);
+/// <summary>A row of <c>coverage.sql</c>: the lake received records for an account on a day.</summary>
+public sealed record CoverageDay(string Account, DateOnly Day);

@@ -20,6 +20,7 @@ public sealed class DuckDbLake : IDisposable
     private readonly string _table;
     private IReadOnlyList<string> _globs;
     private LakeWindow? _window;
+    private List<CoverageDay> _coverage = [];
     private bool _unionByName;
 
     public DuckDbLake(string lake)
@@ -82,6 +83,7 @@ public sealed class DuckDbLake : IDisposable
         if (_window?.From != p.From || _window?.To != p.To)
         {
             var days = new List<string>();
+            var coverage = new List<CoverageDay>();
             int files = 0;
             long bytes = 0;
             foreach (var day in Directory.EnumerateDirectories(_table, "event_date=*").Order(StringComparer.Ordinal))
@@ -92,7 +94,17 @@ public sealed class DuckDbLake : IDisposable
                     continue;
                 }
 
-                var inDay = Directory.EnumerateDirectories(day, "account_id=*").SelectMany(account => new DirectoryInfo(account).EnumerateFiles("*.parquet")).ToList();
+                var inDay = new List<FileInfo>();
+                foreach (var account in Directory.EnumerateDirectories(day, "account_id=*"))
+                {
+                    var held = new DirectoryInfo(account).EnumerateFiles("*.parquet").ToList();
+                    if (held.Count > 0)
+                    {
+                        coverage.Add(new CoverageDay(Path.GetFileName(account)["account_id=".Length..], date));
+                        inDay.AddRange(held);
+                    }
+                }
+
                 if (inDay.Count > 0)
                 {
                     days.Add(Glob(_table, Path.GetFileName(day)));
@@ -102,6 +114,7 @@ public sealed class DuckDbLake : IDisposable
             }
 
             _globs = days;
+            _coverage = coverage;
             _window = new LakeWindow(p.From, p.To, days.Count, files, bytes);
             if (days.Count > 0)
             {
@@ -122,19 +135,27 @@ public sealed class DuckDbLake : IDisposable
     private static string Sql(string name, SqlParameters p) => ReportSql.ComposeForDuckDb(name, p);
 
     public List<AccountWeek> AccountWeeks(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("account_weeks", p), r =>
-        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), List(r, 9)));
+        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), UnrecognisedValues: List(r, 7)));
 
     public List<OffenderCalls> Offenders(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("offenders", p), r =>
         new OffenderCalls(Date(r, 0), r.GetString(1), Client(r, 2),
             r.IsDBNull(4) ? "(none)" : r.GetString(4), r.GetInt64(5), r.GetString(6), Time(r, 7), Time(r, 8),
-            new ClientSeen(List(r, 9), List(r, 10), List(r, 11), List(r, 12), List(r, 13), List(r, 14))));
+            new ClientSeen(Sorted(r, 9), Sorted(r, 10), Sorted(r, 11), Sorted(r, 12), Sorted(r, 13), Sorted(r, 14))));
 
     public List<FacetRow> ClientFacets(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("client_facets", p), r =>
         new FacetRow(Date(r, 0), r.GetString(1), Client(r, 2), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetInt64(7)));
 
-    /// <summary>Records per account and day of the window: the evidence statuses are judged on.</summary>
-    public List<CoverageDay> Coverage(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("coverage", p), r =>
-        new CoverageDay(r.GetString(0), DateOnly.ParseExact(r.GetString(1), "yyyy-MM-dd", CultureInfo.InvariantCulture), Long(r, 2)));
+    /// <summary>
+    /// The accounts and days of the window the lake holds records for: the evidence statuses are judged on. The same
+    /// answer as <c>coverage.sql</c> (which Athena runs), read from the partition folders the window lists: the writer
+    /// never leaves an empty file, so a folder with a Parquet file is a day with records. Running the query instead
+    /// opened every file of the window once more (about 1 ms each: 3 s for 2,800 partitions).
+    /// </summary>
+    public List<CoverageDay> Coverage(SqlParameters p)
+    {
+        Window(p);
+        return _coverage;
+    }
 
     private static Fingerprint Client(System.Data.Common.DbDataReader r, int i) => new(Fingerprint.ParseKind(r.GetString(i)), r.GetString(i + 1));
 
@@ -218,6 +239,9 @@ public sealed class DuckDbLake : IDisposable
         DateTime dt => DateTime.SpecifyKind(dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : dt, DateTimeKind.Utc),
         var other => throw new InvalidCastException($"unexpected time value {other}"),
     };
+
+    /// <summary>A list column in ordinal order (array_agg gives no order).</summary>
+    private static IReadOnlyList<string> Sorted(System.Data.Common.DbDataReader r, int i) => List(r, i).Order(StringComparer.Ordinal).ToList();
 
     private static IReadOnlyList<string> List(System.Data.Common.DbDataReader r, int i) =>
         r.IsDBNull(i) ? [] : ((System.Collections.IEnumerable)r.GetValue(i)).Cast<object?>().Where(v => v is not null).Select(v => v!.ToString()!).ToList();

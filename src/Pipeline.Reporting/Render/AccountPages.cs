@@ -20,8 +20,8 @@ public static class AccountPages
 
     public static string Title(AccountReport a) => $"{Words.Legacy} calls in {Words.Account(a.Owner)}, week {a.Week}";
 
-    /// <summary>The week's figures in one paragraph (Markdown-safe: every value in it is a number or a cleaned string).</summary>
-    private static string Figures(AccountReport a)
+    /// <summary>The week's figures in one paragraph; <paramref name="value"/> renders the one kind of value from the data in it.</summary>
+    private static string Figures(AccountReport a, Func<string, string> value)
     {
         var sb = new StringBuilder();
         sb.Append(Inv, $"Week {a.Week} ({a.Week.Monday:yyyy-MM-dd} to {a.Week.Sunday:yyyy-MM-dd}, UTC): ");
@@ -30,7 +30,7 @@ public static class AccountPages
         if (a.UnrecognisedCalls > 0)
         {
             var values = a.Figures.UnrecognisedValues ?? [];
-            sb.Append(Inv, $" and {Words.Calls(a.UnrecognisedCalls)} with an unrecognised TLS value ({string.Join(", ", values.Take(5).Select(v => "\"" + Escape.Clean(v) + "\""))})");
+            sb.Append(Inv, $" and {Words.Calls(a.UnrecognisedCalls)} with an unrecognised TLS value ({string.Join(", ", values.Take(5).Select(value))})");
         }
 
         sb.Append(" — unknown, not counted as fine.");
@@ -58,7 +58,7 @@ public static class AccountPages
             md.Append("**").Append(Escape.MdText(note)).Append("**\n\n");
         }
 
-        md.Append(Escape.MdText(Figures(a))).Append("\n\n");
+        md.Append(Figures(a, v => Escape.MdCode(v))).Append("\n\n");
         md.Append(Words.WhenTheyFail).Append("\n\n");
         if (Words.OwnerUnknown(a.Owner))
         {
@@ -220,7 +220,7 @@ public static class AccountPages
             h.Append("<p class=\"warn\">").Append(Escape.Html(note)).Append("</p>");
         }
 
-        h.Append("<p>").Append(Escape.Html(Figures(a))).Append("</p>");
+        h.Append("<p>").Append(Escape.Html(Figures(a, v => "\"" + v + "\""))).Append("</p>");
         h.Append("<p>").Append(Escape.Html(Words.WhenTheyFail)).Append("</p>");
         if (a.Owner.Email is { } email)
         {
