@@ -15,17 +15,18 @@ internal static class ReportLimitsBench
 
     public static int Run(int calls, string work, string cli, Func<string, string[], Measurement> measure)
     {
-        var cases = new (string Name, long Calls, Func<long, string> Agent)[]
+        // A client is a workload (a role), so the many-clients case has 61,000 roles; each role's sessions are its own.
+        var cases = new (string Name, long Calls, Func<long, string> Agent, Func<long, string> Role)[]
         {
-            ($"one client, {calls:N0} calls of one event name, 100-byte user agent", calls, _ => JavaSeven),
-            ("one client, 50,000 calls, 2 KB user agent", 50_000, _ => "aws-sdk-java/1.7.0 " + new string('w', 2048)),
-            ("one client, 40 calls, 1 MB user agents", 40, _ => "aws-sdk-java/1.7.0 " + new string('z', 1 << 20)),
-            ("61,000 clients × 5 calls, 2 KB user agents", 305_000, i => $"aws-sdk-java/1.11.{i % 61_000} " + new string('y', 2000)),
+            ($"one client, {calls:N0} calls of one event name, 100-byte user agent", calls, _ => JavaSeven, _ => "batch"),
+            ("one client, 50,000 calls, 2 KB user agent", 50_000, _ => "aws-sdk-java/1.7.0 " + new string('w', 2048), _ => "batch"),
+            ("one client, 40 calls, 1 MB user agents", 40, _ => "aws-sdk-java/1.7.0 " + new string('z', 1 << 20), _ => "batch"),
+            ("61,000 clients × 5 calls, 2 KB user agents", 305_000, i => $"aws-sdk-java/1.11.{i % 61_000} " + new string('y', 2000), i => $"batch-{i % 61_000}"),
         };
         Console.WriteLine("| case | ingest s | report s | report CPU s | report peak RSS MiB | tickets.json KiB | longest description | largest output MiB |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         var n = 0;
-        foreach (var (name, count, agent) in cases)
+        foreach (var (name, count, agent, role) in cases)
         {
             var dir = Path.Combine(work, $"report-limits-{++n}-{count}");
             var input = Path.Combine(dir, "in");
@@ -34,7 +35,7 @@ internal static class ReportLimitsBench
             {
                 Directory.CreateDirectory(input);
                 Console.Error.WriteLine($"generating {name} …");
-                Write(Path.Combine(input, "calls.ndjson.gz"), count, agent);
+                Write(Path.Combine(input, "calls.ndjson.gz"), count, agent, role);
                 Console.Error.WriteLine("ingesting …");
             }
 
@@ -57,8 +58,8 @@ internal static class ReportLimitsBench
         return 0;
     }
 
-    /// <summary>TLSv1 calls of one principal from one address in week 2026-W47, event IDs like UUIDs, one in 400 delivered twice.</summary>
-    private static void Write(string path, long count, Func<long, string> agent)
+    /// <summary>TLSv1 calls of assumed roles (one session each) from one address in week 2026-W47, event IDs like UUIDs, one in 400 delivered twice.</summary>
+    private static void Write(string path, long count, Func<long, string> agent, Func<long, string> role)
     {
         using var file = File.Create(path);
         using var gzip = new GZipStream(file, CompressionLevel.Fastest);
@@ -66,7 +67,7 @@ internal static class ReportLimitsBench
         var monday = new DateTime(2026, 11, 16, 0, 0, 0, DateTimeKind.Utc);
         for (long i = 0; i < count; i++)
         {
-            var line = Line(i, monday.AddTicks(i * (TimeSpan.TicksPerDay * 7 / count)), agent(i));
+            var line = Line(i, monday.AddTicks(i * (TimeSpan.TicksPerDay * 7 / count)), agent(i), role(i));
             writer.Write(line);
             writer.Write('\n');
             if (i % 400 == 0)
@@ -77,8 +78,9 @@ internal static class ReportLimitsBench
         }
     }
 
-    private static string Line(long i, DateTime time, string agent) =>
-        "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/batch/i-0abc\",\"accountId\":\"123456789012\"},\"eventTime\":\""
+    private static string Line(long i, DateTime time, string agent, string role) =>
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/" + role + "/i-0abc\",\"accountId\":\"123456789012\","
+        + "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"arn\":\"arn:aws:iam::123456789012:role/" + role + "\",\"accountId\":\"123456789012\",\"userName\":\"" + role + "\"}}},\"eventTime\":\""
         + time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
         + "\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"10.0.0.1\",\"userAgent\":"
         + JsonSerializer.Serialize(agent)

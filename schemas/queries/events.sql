@@ -43,16 +43,21 @@ events AS (
       WHEN t.console_session = 'true' THEN 'console'
       ELSE 'sdk'
     END AS caller_kind,
+    -- Cheap tests first and no LIKE: this runs for every row of the window, once per scan.
     substr(CASE
-      WHEN t.principal_type = 'AssumedRole' AND NULLIF(t.session_issuer_arn, '') IS NOT NULL
-        AND t.session_issuer_arn NOT LIKE '%:role/aws-reserved/sso.amazonaws.com/%' THEN t.session_issuer_arn
-      -- No session issuer in the record: the role from the assumed-role ARN itself (its path is not in it).
-      WHEN t.principal_type = 'AssumedRole' AND t.principal_arn LIKE 'arn:%:sts::%:assumed-role/%/%'
-        AND t.principal_arn NOT LIKE '%:assumed-role/AWSReservedSSO!_%' ESCAPE '!' THEN
-        'arn:' || split_part(t.principal_arn, ':', 2) || ':iam::' || split_part(t.principal_arn, ':', 5) || ':role/' || split_part(split_part(t.principal_arn, ':', 6), '/', 2)
-      WHEN t.principal_type = 'AWSService' AND NULLIF(t.principal_arn, '') IS NULL THEN 'AWSService ' || COALESCE(NULLIF(t.source_ip, ''), '(unknown service)')
-      ELSE COALESCE(NULLIF(t.principal_arn, ''), NULLIF(t.access_key_id, ''),
-        CASE WHEN t.caller_account_id IN ('ANONYMOUS_PRINCIPAL', 'anonymous') OR t.principal_type IS NULL THEN '(anonymous)' END, '(no principal)')
+      WHEN t.principal_type = 'AssumedRole' THEN CASE
+        WHEN NULLIF(t.session_issuer_arn, '') IS NOT NULL AND strpos(t.session_issuer_arn, ':role/aws-reserved/sso.amazonaws.com/') = 0 THEN t.session_issuer_arn
+        -- No session issuer in the record: the role from the assumed-role ARN itself (its path is not in it).
+        WHEN strpos(t.principal_arn, ':sts::') > 0 AND strpos(t.principal_arn, ':assumed-role/') > 0
+          AND strpos(t.principal_arn, ':assumed-role/AWSReservedSSO_') = 0 THEN
+          replace(substr(t.principal_arn, 1, strpos(t.principal_arn, ':assumed-role/') - 1), ':sts::', ':iam::') || ':role/' || split_part(t.principal_arn, '/', 2)
+        ELSE COALESCE(NULLIF(t.principal_arn, ''), NULLIF(t.access_key_id, ''), '(no principal)')
+      END
+      WHEN NULLIF(t.principal_arn, '') IS NOT NULL THEN t.principal_arn
+      WHEN t.principal_type = 'AWSService' THEN 'AWSService ' || COALESCE(NULLIF(t.source_ip, ''), '(unknown service)')
+      WHEN NULLIF(t.access_key_id, '') IS NOT NULL THEN t.access_key_id
+      WHEN t.principal_type IS NULL OR t.caller_account_id IN ('ANONYMOUS_PRINCIPAL', 'anonymous') THEN '(anonymous)'
+      ELSE '(no principal)'
     END, 1, 1024) AS principal,
     CASE WHEN t.principal_type = 'AssumedRole' THEN substr(NULLIF(split_part(t.principal_arn, '/', 3), ''), 1, 1024) END AS session,
     substr(COALESCE(NULLIF(t.vpc_endpoint_id, ''), NULLIF(t.source_ip, ''), '(no source)'), 1, 1024) AS source,

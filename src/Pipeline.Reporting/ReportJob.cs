@@ -61,10 +61,16 @@ public static class ReportJob
             progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}: {window.Days} days with data, {window.Files:N0} files, {window.Bytes / 1048576.0:N1} MiB"));
             var coverage = lake.Coverage(p);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            string Took() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:N1} s");
             var weeks = lake.AccountWeeks(p);
-            progress?.Invoke(lake.UnionByName ? "accounts done (the lake mixes schema versions: files read by column name, slower); clients …" : "accounts done; clients …");
+            progress?.Invoke(lake.UnionByName ? $"accounts done in {Took()} (the lake mixes schema versions: files read by column name, slower); clients …" : $"accounts done in {Took()}; clients …");
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
             var calls = lake.Offenders(p);
+            progress?.Invoke($"clients done in {Took()}; their user agents, sources and sessions …");
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
             var facets = lake.ClientFacets(p);
+            progress?.Invoke($"done in {Took()}");
             org = ReportBuilder.Build(request.Week, request.WeeksBack, request.ResolveAfterWeeks, new WindowRows(weeks, calls, facets, coverage),
                 request.Now ?? TimeProvider.System.GetUtcNow(), owners, rules);
         }
