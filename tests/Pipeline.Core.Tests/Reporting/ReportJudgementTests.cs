@@ -236,8 +236,8 @@ public sealed class ReportJudgementTests
         var lake = await new Org().Trail(A, W(38), W(47)).Legacy(A, W(42), User(A, "batch")).Lake(dir);
 
         // Thursday of W47: four full quiet weeks would need W43–W46 plus a finished W47 — W43–W46 are already four.
-        var wednesday = new DateTimeOffset(2026, 11, 19, 12, 0, 0, TimeSpan.Zero);
-        var org = Run(lake, dir, W(47), now: wednesday, resolveAfter: 5);
+        var thursday = new DateTimeOffset(2026, 11, 19, 12, 0, 0, TimeSpan.Zero);
+        var org = Run(lake, dir, W(47), now: thursday, resolveAfter: 5);
 
         Assert.True(org.IsPartial);
         var a = org.Accounts.Single();
