@@ -6,8 +6,8 @@ namespace Pipeline.Tests.Reporting;
 
 /// <summary>
 /// A lake built by the real ingest from records whose truth the tests know. Week under report: 2026-W47
-/// (2026-11-16 .. 2026-11-22). Accounts: A 111111111111, B 222222222222 (in the lake), C 333333333333 (only a
-/// resolved offender), D 999999999999 (outside the organization).
+/// (2026-11-16 .. 2026-11-22). Accounts: A 111111111111, B 222222222222 (in the lake), C 333333333333 (only an
+/// offender last seen the week before), D 999999999999 (outside the organization).
 /// </summary>
 internal static class ReportFixture
 {

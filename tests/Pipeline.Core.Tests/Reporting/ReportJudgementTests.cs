@@ -5,6 +5,7 @@ using Pipeline.Reporting;
 using Pipeline.Reporting.Model;
 using Pipeline.Reporting.Weeks;
 using Pipeline.Tests.Support;
+using static Pipeline.Tests.Reporting.ReportFixture;
 
 namespace Pipeline.Tests.Reporting;
 
@@ -15,8 +16,6 @@ namespace Pipeline.Tests.Reporting;
 /// </summary>
 public sealed class ReportJudgementTests
 {
-    private const string A = "111111111111";
-    private const string B = "222222222222";
     private const string Java7 = "aws-sdk-java/1.11.119 Linux/3.10.0 java/1.7.0_80";
     private static readonly DateTimeOffset AfterW47 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
