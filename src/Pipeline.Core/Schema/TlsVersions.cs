@@ -74,10 +74,6 @@ public static class TlsVersions
         return TlsClass.Unrecognised;
     }
 
-    /// <summary>The class of a value read back from the lake (null: unknown).</summary>
-    public static TlsClass Classify(string? version) =>
-        version is null ? TlsClass.Unknown : Classify(System.Text.Encoding.UTF8.GetBytes(version));
-
     /// <summary>Whether the UTF-8 <paramref name="version"/> is SSL 3.0, TLS 1.0 or TLS 1.1.</summary>
     public static bool IsLegacy(ReadOnlySpan<byte> version) => Classify(version) == TlsClass.Legacy;
 

@@ -53,7 +53,7 @@ public sealed record Offender(
     public DateTime LastSeen => Latest.LastSeen;
 
     /// <summary>The most frequent user agent of its legacy calls (null when none was sent).</summary>
-    public string? UserAgent => Facets.UserAgents.Count == 0 || Facets.UserAgents[0].Value == "(none)" ? null : Facets.UserAgents[0].Value;
+    public string? UserAgent => Facets.UserAgents.Count == 0 ? null : ClientFacets.UserAgent(Facets.UserAgents[0].Value);
 
     /// <summary>The most frequent source (VPC endpoint or IP address).</summary>
     public string Source => Facets.Sources.Count == 0 ? "(no source)" : Facets.Sources[0].Value;

@@ -101,6 +101,12 @@ public sealed record ClientFacets(
 {
     public static ClientFacets None { get; } = new([], 0, [], 0, [], 0);
 
+    /// <summary>What <c>client_facets.sql</c> writes for calls without a user agent.</summary>
+    public const string NoUserAgent = "(none)";
+
+    /// <summary>A user agent value as the rules and pages take it: null for <see cref="NoUserAgent"/>.</summary>
+    public static string? UserAgent(string value) => value == NoUserAgent ? null : value;
+
     /// <summary>The facets of each client and week in <paramref name="rows"/>.</summary>
     public static Dictionary<(DateOnly WeekStart, string Account, Fingerprint Client), ClientFacets> Of(IEnumerable<FacetRow> rows) =>
         rows.GroupBy(r => (r.WeekStart, r.Account, r.Client)).ToDictionary(g => g.Key, g =>

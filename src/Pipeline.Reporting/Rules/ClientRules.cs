@@ -102,8 +102,8 @@ public sealed partial class ClientRules
     /// </summary>
     public ClientClass Classify(CallerKind kind, IReadOnlyList<string> userAgents)
     {
-        var top = Classify(userAgents.Count == 0 || userAgents[0] == "(none)" ? null : userAgents[0]);
-        var advice = userAgents.Skip(1).Take(2).Select(u => Classify(u == "(none)" ? null : u))
+        var top = Classify(userAgents.Count == 0 ? null : ClientFacets.UserAgent(userAgents[0]));
+        var advice = userAgents.Skip(1).Take(2).Select(u => Classify(ClientFacets.UserAgent(u)))
             .Aggregate(top.Advice.AsEnumerable(), (all, c) => all.Concat(c.Advice)).Distinct(StringComparer.Ordinal);
         if (_kinds.TryGetValue(kind, out var special))
         {
