@@ -15,7 +15,7 @@ using Pipeline.Kinesis.Client;
 /// </summary>
 internal static class KinesisBench
 {
-    public static int Run(int events, int shards, string work, string cli, string repo, Func<string, string[], Measurement> measure)
+    public static int Run(int events, int shards, int budgetMiB, string work, string cli, string repo, Func<string, string[], Measurement> measure)
     {
         var ndjson = Path.Combine(work, $"kinesis-ndjson-{events}");
         if (!Directory.Exists(ndjson))
@@ -70,11 +70,12 @@ internal static class KinesisBench
             }
 
             const double idle = 2;
-            var stream_ = measure("dotnet", [cli, "ingest", "--source", $"kinesis://bench?endpoint={endpoint}", "--lake", lake, "--until-idle", idle.ToString(CultureInfo.InvariantCulture)]);
-            var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake]);
+            var budget = budgetMiB.ToString(CultureInfo.InvariantCulture);
+            var stream_ = measure("dotnet", [cli, "ingest", "--source", $"kinesis://bench?endpoint={endpoint}", "--lake", lake, "--until-idle", idle.ToString(CultureInfo.InvariantCulture), "--memory-budget-mib", budget]);
+            var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake, "--memory-budget-mib", budget]);
             var wall = stream_.Wall.TotalSeconds - idle;
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {shards} shards, one EventBridge event per record, {payloadBytes / 1e6:F0} MB of CloudTrail JSON");
+            Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {shards} shards, one EventBridge event per record, {payloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {budgetMiB} MiB");
             Console.WriteLine("| source | wall s | records/s | MB/s | records/s per shard | CPU s | CPU s / M events | peak RSS MiB |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(string.Create(inv, $"| kinesis (kinesalite, {shards} shards; wall without the {idle:F0} s idle wait) | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / shards:N0} | {stream_.Cpu.TotalSeconds:F1} | {stream_.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {stream_.PeakRssMiB:F0} |"));

@@ -24,8 +24,8 @@ var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0",
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
 if (args.Contains("--kinesis"))
 {
-    // Stream benchmark: --kinesis [--events 200000] [--shards 4]
-    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), work, cli, repo, Measure);
+    // Stream benchmark: --kinesis [--events 200000] [--shards 4] [--budget 192] (peak RSS stays near the budget at any shard count)
+    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), Arg("--budget", 192), work, cli, repo, Measure);
 }
 
 if (args.Contains("--memory"))

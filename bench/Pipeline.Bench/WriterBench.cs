@@ -148,7 +148,7 @@ internal static class WriterBench
     private static TlsEventColumns Load(string dir)
     {
         var keep = new KeepTarget();
-        var buffers = new PartitionBuffers(long.MaxValue, int.MaxValue) { Target = keep };
+        var buffers = new PartitionBuffers(new MemoryBudget(long.MaxValue), int.MaxValue) { Target = keep };
         var sink = new OnePartitionSink(buffers);
         var decoder = new RecordDecoder();
         foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))

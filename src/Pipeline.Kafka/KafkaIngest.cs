@@ -4,10 +4,13 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Buffers;
 using Pipeline.Decoding;
 using Pipeline.Ingest;
 using Pipeline.Lake;
 using Pipeline.Sources.Streams;
+using Polly;
+using Polly.Retry;
 
 namespace Pipeline.Kafka;
 
@@ -63,19 +66,34 @@ public sealed class KafkaIngestException(string message, Exception? inner = null
 
 /// <summary>
 /// Reads a Kafka topic into the lake as a member of a consumer group. Each assigned partition has its own batch
-/// (<see cref="PartitionWriter"/>); a batch is flushed by size, by age, on revocation and at shutdown: its files are
+/// (a <see cref="StreamPump"/>, as every stream source); a batch is flushed by size, by age, on revocation and at shutdown: its files are
 /// synced with a manifest, then the partition's offset is committed synchronously (the commit point), then the files
 /// are renamed into the table. Offsets are never committed automatically. On assignment, a partition's staging is
 /// recovered against its committed offset, so a consumer killed at any moment is finished by the partition's next
 /// owner without loss or a second copy. A lost partition's buffers are dropped (its next owner re-reads them).
 /// </summary>
 public sealed partial class KafkaIngest(
-    KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null, IRemoteLake? remote = null)
+    KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null, IRemoteLake? remote = null,
+    MemoryBudget? budget = null)
 {
+    private readonly MemoryBudget _budget = budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB);
+    private readonly FlushPolicy _policy = FlushPolicy.From(options.FlushMiB, options.FlushAge, options.UntilIdle);
+
+    /// <summary>Offset commits refused for a passing reason are tried again; a lost membership is final for the batch.</summary>
+    private readonly ResiliencePipeline _commitRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<KafkaException>(e => !e.Error.IsFatal && !IsMembershipError(e.Error.Code)),
+            MaxRetryAttempts = 4,
+            Delay = TimeSpan.FromMilliseconds(200),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
     private readonly LakeLayout _lake = new(lakeRoot);
-    private readonly Dictionary<TopicPartition, PartitionWriter> _partitions = [];
-    private readonly string _member = PartitionWriter.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
+    private readonly Dictionary<TopicPartition, StreamPump> _partitions = [];
+    private readonly string _member = StreamPump.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
     private Error? _fatal;
     private IProducer<byte[]?, byte[]?>? _deadLetters;
 
@@ -131,17 +149,20 @@ public sealed partial class KafkaIngest(
                     if (result.IsPartitionEOF)
                     {
                         _atEnd.Add(result.TopicPartition);
-                        if (options.UntilIdle is not null)
+                        if (writer.FlushDue(caughtUp: true))
                         {
                             Commit(consumer, result.TopicPartition);
                         }
+
+                        writer.Polled(caughtUp: true);
                     }
                     else
                     {
                         quietSince = null;
                         _atEnd.Remove(result.TopicPartition);
                         Append(writer, result);
-                        if (writer.BatchBytes >= (long)options.FlushMiB * 1024 * 1024)
+                        writer.Polled(caughtUp: false);
+                        if (writer.FlushDue(caughtUp: false))
                         {
                             Commit(consumer, result.TopicPartition);
                         }
@@ -151,15 +172,22 @@ public sealed partial class KafkaIngest(
                 if (time.GetElapsedTime(lastAgeCheck) >= TimeSpan.FromMilliseconds(250))
                 {
                     lastAgeCheck = time.GetTimestamp();
-                    foreach (var (tp, w) in _partitions.Where(p => p.Value.HasBatch && p.Value.BatchAge >= options.FlushAge).ToList())
+                    foreach (var (tp, w) in _partitions.Where(p => p.Value.FlushDue(_atEnd.Contains(p.Key))).ToList())
                     {
                         Commit(consumer, tp);
+                        w.Polled(_atEnd.Contains(tp));
+                    }
+
+                    // A partition assigned since gives every other one a smaller share: those over theirs flush down.
+                    foreach (var w in _partitions.Values)
+                    {
+                        w.Relieve();
                     }
                 }
 
                 if (options.UntilIdle is { } idle)
                 {
-                    var quiet = Started && _partitions.Keys.All(_atEnd.Contains) && _partitions.Values.All(w => !w.HasBatch);
+                    var quiet = Started && _partitions.Values.All(w => w.IdleSince is not null);
                     if (!quiet)
                     {
                         quietSince = null;
@@ -188,7 +216,7 @@ public sealed partial class KafkaIngest(
         {
             foreach (var w in _partitions.Values)
             {
-                w.Abandon();
+                w.Dispose();
             }
 
             _partitions.Clear();
@@ -283,14 +311,18 @@ public sealed partial class KafkaIngest(
     {
         var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
         var staging = PartitionStaging(tp);
-        bool Committed(string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
-        var budget = Math.Max(4L * 1024 * 1024, (long)ingest.MemoryBudgetMiB * 1024 * 1024 / Math.Max(1, _partitions.Count + 1));
-        var writer = new PartitionWriter(
-            _lake, Path.Combine(staging, _member), $"kafka-{PartitionWriter.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, budget, Stats.Ingest, time, remote, _member);
-        var (finished, discarded) = writer.Recover(staging, Committed);
+        // Every assigned partition holds an equal share of the process's one memory budget.
+        var writer = new StreamPump(
+            _lake, Path.Combine(staging, _member), $"kafka-{StreamPump.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, remote, _member);
+        var (finished, discarded) = writer.Recover(staging, last => Covers(committed, last));
         if (finished + discarded > 0)
         {
             LogRecovered(_log, tp.ToString(), finished, discarded);
+        }
+
+        if (_partitions.Remove(tp, out var previous))
+        {
+            previous.Dispose();
         }
 
         _partitions[tp] = writer;
@@ -302,12 +334,16 @@ public sealed partial class KafkaIngest(
 
     private void Release(TopicPartition tp)
     {
-        _partitions.Remove(tp);
+        if (_partitions.Remove(tp, out var writer))
+        {
+            writer.Dispose();
+        }
+
         _atEnd.Remove(tp);
         Stats.Assigned.TryRemove(tp.ToString(), out _);
     }
 
-    private void Append(PartitionWriter writer, ConsumeResult<Ignore, byte[]> result)
+    private void Append(StreamPump writer, ConsumeResult<Ignore, byte[]> result)
     {
         var value = result.Message.Value ?? [];
         var position = result.Offset.Value.ToString("D20", CultureInfo.InvariantCulture);
@@ -366,56 +402,63 @@ public sealed partial class KafkaIngest(
     /// </summary>
     private string? Commit(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
     {
-        if (!_partitions.TryGetValue(tp, out var writer) || writer.Prepare() is not { } batch)
+        if (!_partitions.TryGetValue(tp, out var pump) || !pump.HasBatch)
         {
             return null;
         }
 
-        // Dead letters of the batch are delivered before its offset moves: every one acknowledged, none failed.
-        if (_deadLetters is not null)
+        PreparedBatch? staged = null;
+        string? refused = null;
+        try
         {
-            var undelivered = _deadLetters.Flush(TimeSpan.FromSeconds(30));
-            var failed = _deadLetterFailures.TryRemove(tp, out var n) ? n : 0;
-            if (undelivered > 0 || failed > 0)
+            var committed = pump.Commit(batch =>
             {
-                LogDeadLettersNotWritten(_log, tp.ToString(), failed, undelivered);
-                return Drop(consumer, tp, writer, batch, $"{failed} dead letters failed, {undelivered} undelivered");
-            }
-        }
+                staged = batch;
 
-        var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
-        for (var attempt = 1; ; attempt++)
+                // Dead letters of the batch are delivered before its offset moves: every one acknowledged, none failed.
+                if (_deadLetters is not null)
+                {
+                    var undelivered = _deadLetters.Flush(TimeSpan.FromSeconds(30));
+                    var failed = _deadLetterFailures.TryRemove(tp, out var n) ? n : 0;
+                    if (undelivered > 0 || failed > 0)
+                    {
+                        LogDeadLettersNotWritten(_log, tp.ToString(), failed, undelivered);
+                        refused = $"{failed} dead letters failed, {undelivered} undelivered";
+                        return false;
+                    }
+                }
+
+                var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
+                _commitRetry.Execute(() => consumer.Commit([new TopicPartitionOffset(tp, next)]));
+                return true;
+            });
+
+            if (committed is null)
+            {
+                return Drop(consumer, tp, pump, staged!, refused!);
+            }
+
+            Stats.Committed();
+            LogCommitted(_log, tp.ToString(), long.Parse(committed.LastPosition, CultureInfo.InvariantCulture) + 1, committed.Messages, committed.Files);
+            return null;
+        }
+        catch (KafkaException e) when (staged is not null)
         {
-            try
-            {
-                consumer.Commit([new TopicPartitionOffset(tp, next)]);
-                break;
-            }
-            catch (KafkaException e) when (!e.Error.IsFatal && attempt < 5 && e.Error.Code is not ErrorCode.UnknownMemberId and not ErrorCode.IllegalGeneration and not ErrorCode.RebalanceInProgress and not ErrorCode.FencedMemberEpoch and not ErrorCode.StaleMemberEpoch)
-            {
-                LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
-                Thread.Sleep(200 * attempt);
-            }
-            catch (KafkaException e)
-            {
-                LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
-                return Drop(consumer, tp, writer, batch, $"offset commit failed: {e.Error.Code}");
-            }
+            // Whether the offset moved is not known: the staged batch is resolved against the committed offset.
+            LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
+            return Drop(consumer, tp, pump, staged, $"offset commit failed: {e.Error.Code}");
         }
-
-        writer.Publish(batch);
-        Stats.Committed();
-        LogCommitted(_log, tp.ToString(), next, batch.Messages, batch.Files);
-        return null;
     }
 
+    private static bool IsMembershipError(ErrorCode code) =>
+        code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.RebalanceInProgress or ErrorCode.FencedMemberEpoch or ErrorCode.StaleMemberEpoch;
+
     /// <summary>
-    /// The offset must not move: nothing of the batch becomes visible, and reading resumes at the committed offset
-    /// (here or at the partition's next owner).
+    /// The offset did not move (or may not have): reading resumes at the committed offset (here or at the
+    /// partition's next owner), and a batch left staged is published only when that offset covers it.
     /// </summary>
-    private string Drop(IConsumer<Ignore, byte[]> consumer, TopicPartition tp, PartitionWriter writer, PreparedBatch batch, string why)
+    private string? Drop(IConsumer<Ignore, byte[]> consumer, TopicPartition tp, StreamPump pump, PreparedBatch batch, string why)
     {
-        writer.Discard(batch);
         var committed = Offset.Unset;
         try
         {
@@ -424,15 +467,23 @@ public sealed partial class KafkaIngest(
         }
         catch (KafkaException e)
         {
-            // Not assigned any more (revoked or lost): its next owner starts at the committed offset.
+            // Not assigned any more (revoked or lost): its next owner starts at the committed offset and recovers the staging.
             LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+            return Unwritten(tp, batch, why, "the committed offset");
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{tp}: {batch.Messages} messages up to offset {batch.LastPosition.TrimStart('0')} not written ({why}); read again from offset {(committed == Offset.Unset ? "the start" : committed.Value.ToString(CultureInfo.InvariantCulture))}");
+        var (finished, _) = pump.Recover(PartitionStaging(tp), last => Covers(committed, last));
+        return finished > 0 ? null : Unwritten(tp, batch, why, committed == Offset.Unset ? "the start" : $"offset {committed.Value.ToString(CultureInfo.InvariantCulture)}");
     }
 
+    private static string Unwritten(TopicPartition tp, PreparedBatch batch, string why, string from) =>
+        string.Create(CultureInfo.InvariantCulture, $"{tp}: {batch.Messages} messages up to offset {batch.LastPosition.TrimStart('0')} not written ({why}); read again from {from}");
+
+    /// <summary>Whether the committed offset covers a batch ending at <paramref name="last"/> (the offset is the next one to read).</summary>
+    private static bool Covers(Offset committed, string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
+
     private string PartitionStaging(TopicPartition tp) =>
-        Path.Combine(_lake.StagingDirectory, "kafka", PartitionWriter.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        Path.Combine(_lake.StagingDirectory, "kafka", StreamPump.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
 
     [LoggerMessage(4001, LogLevel.Information, "Reading topic {Topic} as group {Group} from {Brokers} into {Lake}")]
     private static partial void LogStarting(ILogger logger, string topic, string group, string brokers, string lake);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Buffers;
 using Pipeline.Ingest;
 using Pipeline.Kafka.Tests.Support;
 
@@ -49,6 +50,29 @@ public sealed class KafkaIngestTests : IDisposable
         Assert.Equal(_messages.ControlMessages, result.Stats.Ingest.ControlMessages);
         Assert.Equal(0, result.Stats.Ingest.RejectTotal);
         Assert.Equal(4, result.Stats.AssignmentLog.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RunAsync_FourPartitionsOneBudget_SharedAndGivenBack()
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("budget", 4);
+        _cluster.Produce("budget", _messages.Next(8_000));
+        var budget = new MemoryBudget(1024 * 1024);
+        var options = Options("budget");
+        options.FlushAge = TimeSpan.FromMinutes(5);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var job = new KafkaIngest(options, new IngestOptions(), tmp.Path, TimeProvider.System, NullLogger<KafkaIngest>.Instance, budget: budget);
+        var result = await job.RunAsync(cts.Token);
+
+        Assert.True(result.StoppedIdle);
+        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+
+        // Four partitions hold a quarter each of one budget (not B, B/2, B/3, B/4 of four), and give it back when they go.
+        Assert.True(budget.PeakBytes <= budget.LimitBytes + (4 * MemoryBudget.ReportGranularity), $"peak {budget.PeakBytes} over the limit {budget.LimitBytes}");
+        Assert.Equal(0, budget.Holders);
+        Assert.Equal(0, budget.UsedBytes);
     }
 
     [Fact]

@@ -11,22 +11,28 @@ internal interface IPartitionFlushTarget
 }
 
 /// <summary>
-/// Rows held column-wise per (event_date, account_id). A partition is flushed when it reaches the row limit;
-/// when all partitions together pass the memory budget the largest is flushed, so memory is bounded by
-/// configuration however many partitions are open.
+/// Rows held column-wise per lake partition (event_date, account_id). A lake partition is flushed when it reaches
+/// the row limit; when all of them together pass this buffer's share of the process's <see cref="MemoryBudget"/>
+/// the largest are flushed, so memory is bounded by configuration however many lake partitions, shards or stream
+/// partitions are open. Owned by one thread at a time; dispose it to give its share back.
 /// </summary>
-internal sealed class PartitionBuffers
+internal sealed class PartitionBuffers : IDisposable
 {
-    private readonly long _budgetBytes;
+    private readonly MemoryBudget _budget;
     private readonly int _maxRowsPerFile;
     private readonly Dictionary<PartitionKey, TlsEventColumns> _partitions = [];
     private readonly Utf8Interner?[] _interners = new Utf8Interner?[Col.Count];
     private readonly ParquetSharp.ByteArray[] _values = new ParquetSharp.ByteArray[Col.Count];
     private long _bufferedBytes;
+    private long _reported;
+    private bool _disposed;
 
-    public PartitionBuffers(long budgetBytes, int maxRowsPerFile)
+    /// <param name="budget">The process's budget; this buffer holds a share of it until disposed.</param>
+    /// <param name="maxRowsPerFile">Rows at which a lake partition is flushed whatever the memory.</param>
+    public PartitionBuffers(MemoryBudget budget, int maxRowsPerFile)
     {
-        _budgetBytes = budgetBytes;
+        _budget = budget;
+        budget.Join();
         _maxRowsPerFile = maxRowsPerFile;
         for (var c = 0; c < Col.Count; c++)
         {
@@ -83,10 +89,53 @@ internal sealed class PartitionBuffers
         {
             Flush(key, columns);
         }
-        else if (_bufferedBytes + InternedBytesCheap() > _budgetBytes)
+        else if (_bufferedBytes + InternedBytesCheap() > _budget.Share)
         {
             FlushLargest();
         }
+
+        ReportIfMoved();
+    }
+
+    /// <summary>
+    /// Flushes the largest lake partitions when this buffer holds more than its share now (another buffer joined
+    /// since its last row). Owners call it while they wait for input, so an idle buffer gives memory back too.
+    /// </summary>
+    public void Relieve()
+    {
+        if (_bufferedBytes + InternedBytes > _budget.Share)
+        {
+            FlushLargest();
+            ReportIfMoved();
+        }
+    }
+
+    private void ReportIfMoved()
+    {
+        var now = _bufferedBytes + _internedCache;
+        if (Math.Abs(now - _reported) >= MemoryBudget.ReportGranularity)
+        {
+            _budget.Report(now - _reported);
+            _reported = now;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var columns in _partitions.Values)
+        {
+            columns.Dispose();
+        }
+
+        _partitions.Clear();
+        _budget.Leave(_reported);
+        _reported = 0;
     }
 
     /// <summary>Longest value kept in a column's interner; longer ones are buffered per partition.</summary>
@@ -116,25 +165,22 @@ internal sealed class PartitionBuffers
             Flush(key, columns);
         }
 
-        // Interned values can outlive many batches; drop them once they are a large share of the budget.
-        if (InternedBytes > _budgetBytes / 4)
+        // Interned values can outlive many batches; drop them once they are a large part of this buffer's share.
+        if (InternedBytes > _budget.Share / 4)
         {
-            for (var c = 0; c < Col.Count; c++)
-            {
-                _interners[c] = _interners[c] is null ? null : new Utf8Interner();
-            }
-
-            _internedCache = 0;
+            ResetInterners();
         }
+
+        ReportIfMoved();
     }
 
     /// <summary>
-    /// Flushes the largest partitions until a quarter of the budget is free. One sort per trip, not a scan of every
-    /// open partition per row: with thousands of small partitions a scan per row was quadratic.
+    /// Flushes the largest lake partitions until a quarter of this buffer's share is free. One sort per trip, not a
+    /// scan of every open partition per row: with thousands of small partitions a scan per row was quadratic.
     /// </summary>
     private void FlushLargest()
     {
-        var target = _budgetBytes * 3 / 4;
+        var target = _budget.Share * 3 / 4;
         foreach (var (key, columns) in _partitions.OrderByDescending(p => p.Value.EstimatedBytes).ToList())
         {
             if (_bufferedBytes + InternedBytes <= target)
@@ -144,6 +190,23 @@ internal sealed class PartitionBuffers
 
             Flush(key, columns);
         }
+
+        // Every row written and the interned values alone still over the share (a small share, many distinct
+        // values): nothing points into them any more, so they go too.
+        if (_partitions.Count == 0 && InternedBytes > target)
+        {
+            ResetInterners();
+        }
+    }
+
+    private void ResetInterners()
+    {
+        for (var c = 0; c < Col.Count; c++)
+        {
+            _interners[c] = _interners[c] is null ? null : new Utf8Interner();
+        }
+
+        _internedCache = 0;
     }
 
     private void Flush(PartitionKey key, TlsEventColumns columns)

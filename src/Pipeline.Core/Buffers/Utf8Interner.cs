@@ -11,7 +11,9 @@ namespace Pipeline.Buffers;
 internal sealed class Utf8Interner
 {
     private readonly int _maxEntries;
-    private readonly Utf8Arena _arena = new(64 * 1024);
+    // Small first chunk: every stream partition has one interner per dictionary column, so their floor is a fixed
+    // cost per partition against the shared memory budget.
+    private readonly Utf8Arena _arena = new(4 * 1024);
     private int[] _buckets;
     private Entry[] _entries;
     private int _count;

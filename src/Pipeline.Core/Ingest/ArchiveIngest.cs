@@ -42,9 +42,14 @@ public sealed record UnreadableInput(string Input, string Reason);
 /// batches are read in parallel, each committed atomically, and finished inputs are checkpointed, so a run
 /// killed at any moment is finished by running it again, with every event present once.
 /// </summary>
-public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILogger<ArchiveIngest>? logger = null)
+/// <param name="options">Tunables.</param>
+/// <param name="time">Clock.</param>
+/// <param name="logger">Where progress and problems go.</param>
+/// <param name="budget">The process's memory budget; by default one of <see cref="IngestOptions.MemoryBudgetMiB"/> for this run alone.</param>
+public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILogger<ArchiveIngest>? logger = null, MemoryBudget? budget = null)
 {
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly MemoryBudget _budget = budget ?? MemoryBudget.FromMiB(options.MemoryBudgetMiB);
 
     /// <summary>Live counters, readable while <see cref="RunAsync"/> runs.</summary>
     public IngestStats Stats { get; } = new();
@@ -99,7 +104,6 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var settings = new ParquetSettings(options.Compression, options.ZstdLevel);
         var limits = new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024);
-        var budgetPerWorker = (long)options.MemoryBudgetMiB * 1024 * 1024 / parallelism;
 
         // Workers decode and write; one committer makes each finished batch durable and visible meanwhile, so the
         // CPUs are not idle while fsync waits on the disk. The queue is short: staged batches hold no row memory.
@@ -156,7 +160,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         async Task WorkAsync(ChannelReader<ArchiveBatch> reader, CancellationToken ct)
         {
             var decoder = new RecordDecoder(limits);
-            var buffers = new PartitionBuffers(budgetPerWorker, options.MaxRowsPerFile);
+            using var buffers = new PartitionBuffers(_budget, options.MaxRowsPerFile);
             try
             {
                 await foreach (var batch in reader.ReadAllAsync(ct).ConfigureAwait(false))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Pipeline.Buffers;
 using Pipeline.Decoding;
 using Pipeline.Ingest;
 using Pipeline.Kinesis.Client;
@@ -38,6 +39,7 @@ internal sealed record StreamContext(
     StreamStats Stats,
     TimeProvider Time,
     ILogger Log,
+    MemoryBudget Budget,
     IRemoteLake? Remote = null)
 {
     /// <summary>Staging of one shard; each owner stages in its own folder so a stale owner never touches a new one's files.</summary>
@@ -52,15 +54,16 @@ internal sealed record StreamContext(
 /// lease: the commit point), then renames the files into the table. File names derive from the shard and the
 /// batch's first sequence number, so a batch redone after a crash rewrites the same names.
 /// </summary>
-internal sealed class ShardConsumer(StreamContext context, ShardLease lease, long budgetBytes)
+internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : IDisposable
 {
     private readonly string _shardId = lease.ShardId;
-    private readonly PartitionWriter _writer = new(
+    private readonly StreamPump _pump = new(
         context.Lake,
-        Path.Combine(context.ShardStaging(lease.ShardId), PartitionWriter.SafeName(context.Owner)),
+        Path.Combine(context.ShardStaging(lease.ShardId), StreamPump.SafeName(context.Owner)),
         $"kinesis-{context.Stream.DisplayName}-{lease.ShardId}",
         context.Ingest,
-        budgetBytes,
+        FlushPolicy.From(context.Options.FlushMiB, context.Options.FlushAge, context.Options.UntilIdle),
+        context.Budget,
         context.Stats.Ingest,
         context.Time,
         context.Remote,
@@ -70,7 +73,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
     private string? _lastRead;
 
     /// <summary>When the shard was last seen caught up with nothing buffered, or null while it has work.</summary>
-    public DateTimeOffset? IdleSince { get; private set; }
+    public DateTimeOffset? IdleSince => _pump.IdleSince;
 
     public string ShardId => _shardId;
 
@@ -102,7 +105,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             context.Stats.HeldShards.TryRemove(_shardId, out _);
             context.Stats.MillisBehindLatest.TryRemove(_shardId, out _);
             context.Stats.LastCheckpoint.TryRemove(_shardId, out _);
-            _writer.Abandon();
+            _pump.Dispose();
         }
     }
 
@@ -158,7 +161,6 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
                 // The payloads live in the answer's pooled buffer: decoded here, before it goes back.
                 if (count > 0)
                 {
-                    IdleSince = null;
                     Append(response.Records);
                 }
             }
@@ -173,16 +175,14 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             }
 
             iterator = response.NextShardIterator;
+            _pump.Relieve();
             var caughtUp = count == 0 && response.MillisBehindLatest is null or 0;
-            if (_writer.HasBatch && ShouldFlush(caughtUp))
+            if (_pump.FlushDue(caughtUp))
             {
                 await CommitAsync(ended: false, abort).ConfigureAwait(false);
             }
 
-            if (caughtUp && !_writer.HasBatch)
-            {
-                IdleSince ??= context.Time.GetUtcNow();
-            }
+            _pump.Polled(caughtUp);
 
             var wait = (caughtUp ? options.IdlePollInterval : options.PollInterval) - context.Time.GetElapsedTime(called);
             if (wait > TimeSpan.Zero)
@@ -192,23 +192,18 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
         }
     }
 
-    private bool ShouldFlush(bool caughtUp) =>
-        _writer.BatchBytes >= (long)context.Options.FlushMiB * 1024 * 1024
-        || _writer.BatchAge >= context.Options.FlushAge
-        || (caughtUp && context.Options.UntilIdle is not null);
-
     private void Append(List<KinesisRecord> records)
     {
         long bytes = 0;
         foreach (var record in records)
         {
             var input = new InputContext(_inputPrefix, Suffix: record.SequenceNumber);
-            _ = _writer.Append(record.Data.Span, record.SequenceNumber, input);
+            _ = _pump.Append(record.Data.Span, record.SequenceNumber, input);
             bytes += record.Data.Length;
             _lastRead = record.SequenceNumber;
         }
 
-        _writer.PublishCounts();
+        _pump.PublishCounts();
         context.Stats.Read(records.Count, bytes);
     }
 
@@ -221,8 +216,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             context.Stats.ShardLog.Enqueue((_shardId, "ending"));
         }
 
-        var batch = _writer.Prepare();
-        if (batch is null)
+        if (!_pump.HasBatch)
         {
             if (ended && !await context.Store.TryCheckpointAsync(_shardId, context.Owner, null, ended: true, abort).ConfigureAwait(false))
             {
@@ -232,26 +226,21 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             return;
         }
 
-        var started = context.Time.GetTimestamp();
-        if (!await context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastPosition, ended, abort).ConfigureAwait(false))
-        {
-            _writer.Discard(batch);
-            throw new LeaseLostException(_shardId);
-        }
-
-        var checkpointTime = context.Time.GetElapsedTime(started);
-        _writer.Publish(batch);
-        _checkpoint = batch.LastPosition;
-        context.Stats.OnCommitted(batch.FlushTime, checkpointTime);
+        // The conditional write on the lease is the commit point; a lease another worker holds now discards the batch.
+        var committed = await _pump.CommitAsync(
+            (batch, ct) => context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastPosition, ended, ct), abort).ConfigureAwait(false)
+            ?? throw new LeaseLostException(_shardId);
+        _checkpoint = committed.LastPosition;
+        context.Stats.OnCommitted(committed.FlushTime, committed.CheckpointTime);
         context.Stats.Checkpointed(_shardId, context.Time.GetUtcNow());
-        Log.Checkpointed(context.Log, _shardId, _checkpoint, batch.Messages, batch.Files);
+        Log.Checkpointed(context.Log, _shardId, _checkpoint, committed.Messages, committed.Files);
     }
 
     /// <summary>Publishes batches whose checkpoint moved before a crash and drops the rest, for every owner's staging of this shard.</summary>
     private void Recover()
     {
         bool Committed(string last) => _checkpoint is not null && SequenceNumbers.Compare(last, _checkpoint) <= 0;
-        var (finished, discarded) = _writer.Recover(context.ShardStaging(_shardId), Committed);
+        var (finished, discarded) = _pump.Recover(context.ShardStaging(_shardId), Committed);
         if (finished + discarded > 0)
         {
             Log.StagingRecovered(context.Log, _shardId, finished, discarded);
@@ -289,6 +278,9 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease, lon
             // Stop requested: the loop flushes and returns.
         }
     }
+
+    /// <summary>Gives the shard's share of the memory budget back (done by <see cref="RunAsync"/> when it ends).</summary>
+    public void Dispose() => _pump.Dispose();
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_shardId} (checkpoint {_checkpoint ?? "none"})");
 }

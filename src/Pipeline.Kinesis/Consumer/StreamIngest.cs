@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Buffers;
 using Pipeline.Ingest;
 using Pipeline.Kinesis.Client;
 using Pipeline.Kinesis.Leases;
@@ -25,15 +26,14 @@ public sealed class StreamIngest : IDisposable
     private readonly Dictionary<string, (long Counter, long SeenAt)> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _retryAfter = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly long _budget;
-    private int _readable = 1;
 
     public StreamIngest(
         KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, string lakeRoot, TimeProvider time, ILogger<StreamIngest>? logger = null,
-        IRemoteLake? remote = null)
+        IRemoteLake? remote = null, MemoryBudget? budget = null)
     {
-        _context = new StreamContext(client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance, remote);
-        _budget = (long)ingest.MemoryBudgetMiB * 1024 * 1024;
+        _context = new StreamContext(
+            client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance,
+            budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB), remote);
     }
 
     public StreamStats Stats => _context.Stats;
@@ -168,7 +168,6 @@ public sealed class StreamIngest : IDisposable
         bool Readable(ShardLease l) => !l.Ended && ParentsDone(l);
 
         var readable = leases.Where(Readable).ToList();
-        _readable = Math.Max(1, readable.Count);
         var available = readable
             .Where(l => !_running.ContainsKey(l.ShardId) && (l.Owner is null || l.Owner == me || Expired(l)))
             .Where(l => !_retryAfter.TryGetValue(l.ShardId, out var after) || now >= after)
@@ -223,9 +222,8 @@ public sealed class StreamIngest : IDisposable
     private void Start(ShardLease lease, CancellationToken stopping)
     {
         Log.ShardTaken(_context.Log, lease.ShardId, lease.Checkpoint ?? "none");
-        // The memory budget is shared by the shards that can be read at once (as if one worker held them all), with
-        // a floor that keeps a shard's files from getting tiny.
-        var consumer = new ShardConsumer(_context, lease, Math.Max(4L * 1024 * 1024, _budget / _readable));
+        // Every shard this worker reads holds an equal share of the process's one memory budget.
+        var consumer = new ShardConsumer(_context, lease);
         var abort = new CancellationTokenSource();
         var task = Task.Run(async () =>
         {

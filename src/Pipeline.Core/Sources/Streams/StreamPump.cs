@@ -6,15 +6,36 @@ using Pipeline.Parquet;
 
 namespace Pipeline.Sources.Streams;
 
+/// <summary>When a stream partition's open batch is flushed: by size, by age, and when the partition is caught up.</summary>
+/// <param name="MaxBytes">Message bytes in a batch at most.</param>
+/// <param name="MaxAge">Time since a batch's first message at most.</param>
+/// <param name="WhenCaughtUp">Flush as soon as the partition has nothing more to read (runs that stop when idle).</param>
+public sealed record FlushPolicy(long MaxBytes, TimeSpan MaxAge, bool WhenCaughtUp)
+{
+    /// <summary>The policy of a stream source's options: <paramref name="flushMiB"/>, <paramref name="flushAge"/>, and whether it stops when idle.</summary>
+    public static FlushPolicy From(int flushMiB, TimeSpan flushAge, TimeSpan? untilIdle) => new((long)flushMiB * 1024 * 1024, flushAge, untilIdle is not null);
+}
+
+/// <summary>A batch whose checkpoint moved and whose files are in the table.</summary>
+/// <param name="LastPosition">The position the checkpoint moved to.</param>
+/// <param name="Messages">Messages in the batch.</param>
+/// <param name="Files">Files it added to the table.</param>
+/// <param name="FlushTime">Writing and syncing its files.</param>
+/// <param name="CheckpointTime">Moving the checkpoint.</param>
+internal sealed record CommittedBatch(string LastPosition, int Messages, int Files, TimeSpan FlushTime, TimeSpan CheckpointTime);
+
 /// <summary>
-/// The lake side of one stream partition (a Kinesis shard, a Kafka partition): messages are decoded into the
-/// partition's buffers as they arrive, forming a batch that starts at its first message's position. Committing a
-/// batch is two-phase with the source's checkpoint as the commit point: <see cref="Prepare"/> writes and syncs its
-/// Parquet files with a manifest in staging, the caller moves the checkpoint, then <see cref="Publish"/> renames
-/// the files into the table (or <see cref="Discard"/> drops them when the checkpoint could not move). Files are
-/// named by the partition and the batch's first position, so a batch redone after a crash rewrites the same names.
+/// The one pump from a stream partition (a Kinesis shard, a Kafka partition) into the lake, shared by every stream
+/// source: they differ only in how they read and how they move their checkpoint. Messages are decoded into the
+/// partition's buffers as they arrive, forming a batch that starts at its first message's position. The pump
+/// decides when a batch is due (<see cref="FlushPolicy"/>) and commits it in the one order that loses nothing:
+/// its Parquet files are written and synced with a manifest in staging, then the source moves its checkpoint (the
+/// commit point), then the files are published (renamed into the table, or an upload's intent dropped); a batch
+/// whose checkpoint could not move is discarded and read again. Before reading, <see cref="Recover"/> finishes or
+/// removes what an earlier owner left, against the checkpoint. Files are named by the stream partition and the
+/// batch's first position, so a batch redone after a crash rewrites the same names.
 /// </summary>
-internal sealed class PartitionWriter
+internal sealed class StreamPump : IDisposable
 {
     private readonly LakeLayout _lake;
     private readonly string _staging;
@@ -26,22 +47,25 @@ internal sealed class PartitionWriter
     private readonly PartitionBuffers _buffers;
     private readonly IRemoteLake? _remote;
     private readonly string? _remotePartition;
+    private readonly FlushPolicy _policy;
     private OpenBatch? _batch;
     private readonly string? _owner;
 
     /// <param name="lake">The lake.</param>
-    /// <param name="staging">This owner's staging folder for the partition.</param>
+    /// <param name="staging">This owner's staging folder for the stream partition.</param>
     /// <param name="batchPrefix">Names the partition in batch IDs and file names, e.g. <c>kinesis-STREAM-SHARD</c>.</param>
     /// <param name="options">Decoder limits, rows per file, Parquet settings.</param>
-    /// <param name="budgetBytes">This partition's share of the memory budget.</param>
+    /// <param name="policy">When a batch is due.</param>
+    /// <param name="budget">The process's memory budget; this partition holds a share of it until disposed.</param>
     /// <param name="stats">Counters shared by the run.</param>
     /// <param name="time">Clock for batch ages.</param>
     /// <param name="remote">An object-store lake the batches are uploaded to (then <paramref name="lake"/> only stages), or null.</param>
     /// <param name="owner">With <paramref name="remote"/>: this reader's name, part of the object keys so that a stale owner's cleanup never touches a new owner's objects.</param>
-    public PartitionWriter(
-        LakeLayout lake, string staging, string batchPrefix, IngestOptions options, long budgetBytes, IngestStats stats, TimeProvider time,
+    public StreamPump(
+        LakeLayout lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, IngestStats stats, TimeProvider time,
         IRemoteLake? remote = null, string? owner = null)
     {
+        _policy = policy;
         _remote = remote;
         _remotePartition = remote is null ? null : batchPrefix;
         _owner = remote is null ? null : SafeName(owner ?? "owner");
@@ -52,7 +76,7 @@ internal sealed class PartitionWriter
         _stats = stats;
         _time = time;
         _decoder = new RecordDecoder(new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024));
-        _buffers = new PartitionBuffers(budgetBytes, options.MaxRowsPerFile);
+        _buffers = new PartitionBuffers(budget, options.MaxRowsPerFile);
     }
 
     public bool HasBatch => _batch is not null;
@@ -62,6 +86,73 @@ internal sealed class PartitionWriter
 
     /// <summary>Time since the open batch's first message.</summary>
     public TimeSpan BatchAge => _batch is null ? TimeSpan.Zero : _time.GetElapsedTime(_batch.Opened);
+
+    /// <summary>When the stream partition was last seen caught up with nothing buffered, or null while it has work.</summary>
+    public DateTimeOffset? IdleSince { get; private set; }
+
+    /// <summary>Whether the open batch is due: by size, by age, or caught up when the policy says so.</summary>
+    public bool FlushDue(bool caughtUp) =>
+        _batch is not null && (_batch.Bytes >= _policy.MaxBytes || BatchAge >= _policy.MaxAge || (caughtUp && _policy.WhenCaughtUp));
+
+    /// <summary>Records what the last read found: new messages, or the partition caught up (idle once nothing is buffered either).</summary>
+    public void Polled(bool caughtUp)
+    {
+        if (!caughtUp)
+        {
+            IdleSince = null;
+        }
+        else if (_batch is null)
+        {
+            IdleSince ??= _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// Commits the open batch: stages it durably, asks <paramref name="moveCheckpoint"/> to move the source's
+    /// checkpoint past it (the commit point), then publishes it, or discards it when the checkpoint did not move.
+    /// Returns the committed batch, or null when there was none or it was discarded. When moving the checkpoint
+    /// throws, whether it moved is unknown: the staged batch is kept for <see cref="Recover"/>, which resolves it
+    /// against the checkpoint, and the exception goes to the caller.
+    /// </summary>
+    /// <param name="moveCheckpoint">Moves the checkpoint to the batch's last position; false when it could not (then nothing of the batch is visible).</param>
+    public CommittedBatch? Commit(Func<PreparedBatch, bool> moveCheckpoint)
+    {
+        if (Prepare() is not { } batch)
+        {
+            return null;
+        }
+
+        var started = _time.GetTimestamp();
+        var moved = moveCheckpoint(batch);
+        return Finish(batch, moved, _time.GetElapsedTime(started));
+    }
+
+    /// <inheritdoc cref="Commit"/>
+    /// <param name="moveCheckpoint">Moves the checkpoint to the batch's last position; false when it could not (then nothing of the batch is visible).</param>
+    /// <param name="cancellationToken">Cancels moving the checkpoint (the batch is then discarded).</param>
+    public async Task<CommittedBatch?> CommitAsync(Func<PreparedBatch, CancellationToken, Task<bool>> moveCheckpoint, CancellationToken cancellationToken)
+    {
+        if (Prepare() is not { } batch)
+        {
+            return null;
+        }
+
+        var started = _time.GetTimestamp();
+        var moved = await moveCheckpoint(batch, cancellationToken).ConfigureAwait(false);
+        return Finish(batch, moved, _time.GetElapsedTime(started));
+    }
+
+    private CommittedBatch? Finish(PreparedBatch batch, bool moved, TimeSpan checkpointTime)
+    {
+        if (!moved)
+        {
+            Discard(batch);
+            return null;
+        }
+
+        Publish(batch);
+        return new CommittedBatch(batch.LastPosition, batch.Messages, batch.Files, batch.FlushTime, checkpointTime);
+    }
 
     /// <summary>
     /// Decodes one message into the open batch (opening one at <paramref name="position"/> if none is). Returns the
@@ -78,11 +169,20 @@ internal sealed class PartitionWriter
         return _batch.Sink.RejectCount == rejects ? null : _batch.Sink.LastRejectCode;
     }
 
+    /// <summary>Flushes buffered lake partitions to the open batch's files when this partition holds more than its share of the budget.</summary>
+    public void Relieve()
+    {
+        if (_batch is not null)
+        {
+            _buffers.Relieve();
+        }
+    }
+
     /// <summary>Publishes the open batch's record counts to the shared stats (call after a run of appends).</summary>
     public void PublishCounts() => _batch?.Sink.PublishCounts();
 
     /// <summary>Writes and syncs the open batch with its manifest; null when there is none. Follow with Publish or Discard.</summary>
-    public PreparedBatch? Prepare()
+    private PreparedBatch? Prepare()
     {
         var batch = _batch;
         if (batch is null)
@@ -105,7 +205,7 @@ internal sealed class PartitionWriter
     }
 
     /// <summary>Makes a prepared batch part of the table (its checkpoint moved): a rename, or dropping the upload's intent.</summary>
-    public void Publish(PreparedBatch batch)
+    private void Publish(PreparedBatch batch)
     {
         if (_remote is not null)
         {
@@ -120,8 +220,8 @@ internal sealed class PartitionWriter
         _stats.BatchDone();
     }
 
-    /// <summary>Drops a prepared batch (its checkpoint could not move: the partition belongs to another owner now).</summary>
-    public void Discard(PreparedBatch batch)
+    /// <summary>Drops a prepared batch (its checkpoint could not move: the stream partition belongs to another owner now).</summary>
+    private void Discard(PreparedBatch batch)
     {
         _remote?.Abort(_remotePartition!, batch.Staged.BatchId);
         batch.Staged.Discard();
@@ -137,6 +237,13 @@ internal sealed class PartitionWriter
             batch.Sink.Dispose();
             batch.Staged.Discard();
         }
+    }
+
+    /// <summary>Drops the open batch and gives the partition's share of the memory budget back.</summary>
+    public void Dispose()
+    {
+        Abandon();
+        _buffers.Dispose();
     }
 
     /// <summary>

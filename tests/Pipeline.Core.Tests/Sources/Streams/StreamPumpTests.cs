@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Buffers;
+using Pipeline.Decoding;
+using Pipeline.Ingest;
+using Pipeline.Lake;
+using Pipeline.Sources.Streams;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Sources.Streams;
+
+/// <summary>The one stream pump: flush policy, commit order and recovery, as every stream source uses them.</summary>
+public sealed class StreamPumpTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private StreamPump Pump(LakeLayout lake, string staging, FlushPolicy? policy = null, MemoryBudget? budget = null) =>
+        new(lake, Path.Combine(staging, "me"), "test-0", new IngestOptions(), policy ?? new FlushPolicy(1024 * 1024, TimeSpan.FromMinutes(1), WhenCaughtUp: false),
+            budget ?? MemoryBudget.FromMiB(16), new IngestStats(), _time);
+
+    private static void Append(StreamPump pump, int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            var position = i.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Null(pump.Append(Records.Utf8(Records.Record(id: $"e-{i}")), position, new InputContext("test/0/", Suffix: position)));
+        }
+
+        pump.PublishCounts();
+    }
+
+    private static long LakeRows(string lake) =>
+        Directory.Exists(Path.Combine(lake, "tls_events")) ? LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(lake)}") : 0;
+
+    [Fact]
+    public void Commit_CheckpointMoves_FilesPublishedAtTheLastPosition()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var pump = Pump(lake, dir.Sub("staging"));
+        Append(pump, 0, 10);
+        string? movedTo = null;
+
+        var committed = pump.Commit(batch =>
+        {
+            // The commit point: the files are durable in staging, not yet in the table.
+            Assert.Equal(0, LakeRows(lake.Root));
+            movedTo = batch.LastPosition;
+            return true;
+        });
+
+        Assert.NotNull(committed);
+        Assert.Equal("00000000000000000009", movedTo);
+        Assert.Equal(10, committed.Messages);
+        Assert.Equal(10, LakeRows(lake.Root));
+        Assert.False(pump.HasBatch);
+        Assert.Null(pump.Commit(_ => throw new InvalidOperationException("no batch: the checkpoint is not asked")));
+    }
+
+    [Fact]
+    public void Commit_CheckpointRefused_NothingVisibleAndNothingLeft()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var pump = Pump(lake, dir.Sub("staging"));
+        Append(pump, 0, 10);
+
+        Assert.Null(pump.Commit(_ => false));
+
+        Assert.Equal(0, LakeRows(lake.Root));
+        Assert.Empty(Directory.EnumerateFiles(dir.Sub("staging"), "*", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData(true, 10)]
+    [InlineData(false, 0)]
+    public void Commit_CheckpointThrows_KeptUntilRecoveryResolvesItAgainstTheCheckpoint(bool checkpointMoved, long rows)
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using (var pump = Pump(lake, dir.Sub("staging")))
+        {
+            Append(pump, 0, 10);
+
+            // A timeout: the checkpoint may or may not have moved, so the staged batch must survive.
+            Assert.Throws<TimeoutException>(() => pump.Commit(_ => throw new TimeoutException()));
+            Assert.Equal(0, LakeRows(lake.Root));
+        }
+
+        using var next = Pump(lake, dir.Sub("staging"));
+        var (finished, discarded) = next.Recover(dir.Sub("staging"), last => checkpointMoved && string.CompareOrdinal(last, "00000000000000000009") <= 0);
+
+        Assert.Equal(checkpointMoved ? 1 : 0, finished);
+        Assert.Equal(checkpointMoved ? 0 : 1, Math.Min(1, discarded));
+        Assert.Equal(rows, LakeRows(lake.Root));
+    }
+
+    [Fact]
+    public async Task CommitAsync_SameOrderAsCommit_PublishedAfterTheCheckpoint()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var pump = Pump(lake, dir.Sub("staging"));
+        Append(pump, 0, 5);
+
+        var committed = await pump.CommitAsync(
+            async (batch, ct) =>
+            {
+                await Task.Yield();
+                Assert.Equal(0, LakeRows(lake.Root));
+                return batch.Messages == 5;
+            },
+            CancellationToken.None);
+
+        Assert.NotNull(committed);
+        Assert.Equal(5, LakeRows(lake.Root));
+    }
+
+    [Fact]
+    public void FlushDue_BySizeAgeAndCaughtUp_AsThePolicySays()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var bySize = Pump(lake, dir.Sub("a"), new FlushPolicy(MaxBytes: 2000, TimeSpan.FromMinutes(1), WhenCaughtUp: false));
+        Assert.False(bySize.FlushDue(caughtUp: true));
+        Append(bySize, 0, 1);
+        Assert.False(bySize.FlushDue(caughtUp: true));
+        Append(bySize, 1, 5);
+        Assert.True(bySize.FlushDue(caughtUp: false));
+
+        using var byAge = Pump(lake, dir.Sub("b"), new FlushPolicy(1024 * 1024, TimeSpan.FromSeconds(30), WhenCaughtUp: false));
+        Append(byAge, 0, 1);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(byAge.FlushDue(caughtUp: false));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(byAge.FlushDue(caughtUp: false));
+
+        using var untilIdle = Pump(lake, dir.Sub("c"), FlushPolicy.From(64, TimeSpan.FromMinutes(1), untilIdle: TimeSpan.FromSeconds(2)));
+        Append(untilIdle, 0, 1);
+        Assert.False(untilIdle.FlushDue(caughtUp: false));
+        Assert.True(untilIdle.FlushDue(caughtUp: true));
+    }
+
+    [Fact]
+    public void Polled_CaughtUpOnlyOnceNothingIsBuffered_IdleSinceSet()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var pump = Pump(lake, dir.Sub("staging"));
+        Append(pump, 0, 1);
+        pump.Polled(caughtUp: true);
+        Assert.Null(pump.IdleSince);
+
+        Assert.NotNull(pump.Commit(_ => true));
+        pump.Polled(caughtUp: true);
+        Assert.Equal(_time.GetUtcNow(), pump.IdleSince);
+
+        Append(pump, 1, 1);
+        pump.Polled(caughtUp: false);
+        Assert.Null(pump.IdleSince);
+    }
+
+    [Fact]
+    public void Dispose_OpenBatch_DroppedAndTheShareGivenBack()
+    {
+        using var dir = new TempDir();
+        var budget = MemoryBudget.FromMiB(16);
+        var lake = new LakeLayout(dir.Sub("lake"));
+        var pump = Pump(lake, dir.Sub("staging"), budget: budget);
+        Assert.Equal(1, budget.Holders);
+        Append(pump, 0, 10);
+
+        pump.Dispose();
+
+        Assert.Equal(0, budget.Holders);
+        Assert.Equal(0, LakeRows(lake.Root));
+    }
+}
