@@ -73,8 +73,7 @@ public sealed class KafkaIngestException(string message, Exception? inner = null
 /// owner without loss or a second copy. A lost partition's buffers are dropped (its next owner re-reads them).
 /// </summary>
 public sealed partial class KafkaIngest(
-    KafkaSourceOptions options, IngestOptions ingest, string lakeRoot, TimeProvider time, ILogger<KafkaIngest>? logger = null, IRemoteLake? remote = null,
-    MemoryBudget? budget = null)
+    KafkaSourceOptions options, IngestOptions ingest, ILakeSink lake, TimeProvider time, ILogger<KafkaIngest>? logger = null, MemoryBudget? budget = null)
 {
     private readonly MemoryBudget _budget = budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB);
     private readonly FlushPolicy _policy = FlushPolicy.From(options.FlushMiB, options.FlushAge, options.UntilIdle);
@@ -91,7 +90,6 @@ public sealed partial class KafkaIngest(
         })
         .Build();
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
-    private readonly LakeLayout _lake = new(lakeRoot);
     private readonly Dictionary<TopicPartition, StreamPump> _partitions = [];
     private readonly string _member = StreamPump.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
     private Error? _fatal;
@@ -112,7 +110,7 @@ public sealed partial class KafkaIngest(
     private KafkaResult Run(CancellationToken stop)
     {
         var started = time.GetTimestamp();
-        LogStarting(_log, options.Topic, options.Group, options.BootstrapServers, _lake.Root);
+        LogStarting(_log, options.Topic, options.Group, options.BootstrapServers, lake.Describe);
         using var consumer = BuildConsumer();
         if (options.DeadLetterTopic is not null)
         {
@@ -313,7 +311,7 @@ public sealed partial class KafkaIngest(
         var staging = PartitionStaging(tp);
         // Every assigned partition holds an equal share of the process's one memory budget.
         var writer = new StreamPump(
-            _lake, Path.Combine(staging, _member), $"kafka-{StreamPump.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, remote, _member);
+            lake, Path.Combine(staging, _member), $"kafka-{StreamPump.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, _member);
         var (finished, discarded) = writer.Recover(staging, last => Covers(committed, last));
         if (finished + discarded > 0)
         {
@@ -483,7 +481,7 @@ public sealed partial class KafkaIngest(
     private static bool Covers(Offset committed, string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
 
     private string PartitionStaging(TopicPartition tp) =>
-        Path.Combine(_lake.StagingDirectory, "kafka", StreamPump.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        Path.Combine(lake.Local.StagingDirectory, "kafka", StreamPump.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
 
     [LoggerMessage(4001, LogLevel.Information, "Reading topic {Topic} as group {Group} from {Brokers} into {Lake}")]
     private static partial void LogStarting(ILogger logger, string topic, string group, string brokers, string lake);

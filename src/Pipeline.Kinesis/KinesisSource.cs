@@ -1,3 +1,4 @@
+using Pipeline.Buffers;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -21,8 +22,8 @@ public sealed class KinesisSource : IDisposable
     private readonly List<IDisposable> _owned = [];
 
     public KinesisSource(
-        KinesisSourceOptions options, IngestOptions ingest, string lake, TimeProvider time, ILoggerFactory loggers,
-        AWSCredentials? credentials = null, HttpMessageHandler? kinesisHandler = null, Pipeline.Sources.Streams.IRemoteLake? remote = null)
+        KinesisSourceOptions options, IngestOptions ingest, ILakeSink lake, TimeProvider time, ILoggerFactory loggers,
+        AWSCredentials? credentials = null, HttpMessageHandler? kinesisHandler = null, MemoryBudget? budget = null)
     {
         var outcome = new KinesisSourceOptionsValidator().Validate(null, options);
         if (outcome.Failed)
@@ -61,14 +62,14 @@ public sealed class KinesisSource : IDisposable
         }
         else
         {
-            var local = new LocalLeaseStore(new LakeLayout(lake).CheckpointsDirectory, StreamRef.Parse(options.Stream).DisplayName);
+            var local = new LocalLeaseStore(lake.Local.CheckpointsDirectory, StreamRef.Parse(options.Stream).DisplayName);
             _owned.Add(local);
             Store = local;
             owner = "local";
         }
 
         WorkerId = owner;
-        Ingest = new StreamIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<StreamIngest>(), remote);
+        Ingest = new StreamIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<StreamIngest>(), budget);
         _owned.Add(Ingest);
     }
 

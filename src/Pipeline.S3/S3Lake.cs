@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,29 +5,26 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Lake;
-using Pipeline.Sources.Streams;
 
 namespace Pipeline.S3;
 
 /// <summary>
 /// A lake in S3 (<c>s3://BUCKET/PREFIX</c>): the same <c>tls_events/event_date=…/account_id=…/</c> layout as
-/// objects. Batches are staged and committed on local disk as for a local lake; publishing uploads each file to its
-/// key (one PUT, or a multipart upload completed only when every part is in; a failed one is aborted, so an object
-/// is visible only when whole). Keys derive from the batch, so a replay rewrites the same keys. The checkpoint is in
-/// the bucket too, one object per committed batch and delivery day under <c>_checkpoints/files/DAY/</c>, written only
-/// after the batch's uploads completed, so another machine can resume the run; a run reads a day's objects when it
-/// first meets that day (<see cref="CheckpointShard"/>), not the whole history. Objects of older lakes directly under
-/// <c>_checkpoints/files/</c> are read at start.
+/// objects, behind the one sink contract. Batches are written to a local staging folder; staging uploads an intent
+/// (the batch's manifest) to <c>_staging/SCOPE/BATCH.json</c> and then each file to its key (one PUT, or a multipart
+/// upload completed only when every part is in; a failed one is aborted, so an object is visible only when whole).
+/// Once the source's checkpoint moved, publishing drops the intent and the local copies; a batch whose checkpoint
+/// could not move has its objects deleted. Recovery resolves a scope's leftover intents against the checkpoint, so
+/// nothing depends on the local staging surviving a restart. The backfills' input checkpoint is in the bucket too
+/// (<see cref="S3InputCheckpoint"/>).
 /// </summary>
-public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRemoteLake
+public sealed class S3Lake : ILakeSink
 {
     private const long PartSize = 16L * 1024 * 1024;
     private readonly long _multipartThreshold;
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
     private readonly string _prefix;
-    private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<bool>> _loaded = new(StringComparer.Ordinal);
 
     /// <param name="s3">Client (its retries cover throttling and 5xx).</param>
     /// <param name="uri"><c>s3://BUCKET/PREFIX</c>.</param>
@@ -44,99 +40,81 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         Describe = $"s3://{_bucket}/{_prefix}";
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Describe)))[..16];
         Local = new LakeLayout(staging ?? Path.Combine(Path.GetTempPath(), "pipeline-s3-lake", name));
-        LoadLegacyCheckpoint();
+        InputCheckpoint = new S3InputCheckpoint(s3, _bucket, _prefix);
     }
 
     public string Describe { get; }
 
     public LakeLayout Local { get; }
 
-    public IInputCheckpoint Checkpoint => this;
+    public bool IsObjectStore => true;
 
-    public ILakePublisher Publisher => this;
+    public IInputCheckpoint InputCheckpoint { get; }
 
-    public bool IsDone(string key)
+    /// <summary>For each batch, the intent first, then its objects: every object complete before this returns.</summary>
+    public void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches)
     {
-        EnsureLoaded(CheckpointShard.Of(key));
-        return _done.ContainsKey(key);
+        foreach (var batch in batches)
+        {
+            var intent = JsonSerializer.SerializeToUtf8Bytes(new UploadIntent(batch.Batch, [.. batch.Inputs], [.. batch.Files.Select(f => f.Target)]));
+            S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = IntentKey(area.Scope, batch.Batch), InputStream = new MemoryStream(intent), UseChunkEncoding = false }));
+        }
+
+        UploadFiles([.. batches.SelectMany(b => b.Files).Select(f => (Path.Combine(area.Directory, f.Staged), f.Target))]);
     }
 
-    public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
+    public void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches)
     {
-        foreach (var batch in entries.GroupBy(e => (e.BatchId, Shard: CheckpointShard.Of(e.Key))))
+        foreach (var batch in batches)
         {
-            EnsureLoaded(batch.Key.Shard);
-            var keys = batch.Select(e => e.Key).ToList();
-            var body = JsonSerializer.SerializeToUtf8Bytes(keys);
-            S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest
+            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(area.Scope, batch.Batch)));
+            area.DeleteBatch(batch.Batch);
+        }
+    }
+
+    public void Discard(StagingArea area, BatchManifest batch)
+    {
+        DeleteTargets(batch.Files.Select(f => f.Target));
+        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(area.Scope, batch.Batch)));
+        area.DeleteBatch(batch.Batch);
+    }
+
+    /// <summary>Local copies are only dropped (the objects were complete before any checkpoint moved); the scope's intents are resolved.</summary>
+    public SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed)
+    {
+        var discarded = 0;
+        if (System.IO.Directory.Exists(area.Directory))
+        {
+            foreach (var leftover in System.IO.Directory.EnumerateFiles(area.Directory).ToList())
             {
-                BucketName = _bucket,
-                Key = $"{_prefix}_checkpoints/files/{batch.Key.Shard}/{batch.Key.BatchId}.json",
-                InputStream = new MemoryStream(body),
-                UseChunkEncoding = false,
-            }));
-            foreach (var key in keys)
-            {
-                _done[key] = 0;
+                File.Delete(leftover);
             }
         }
-    }
 
-    public void Publish(IReadOnlyList<(string StagedPath, string Target)> files)
-    {
-        UploadFiles(files);
-        foreach (var file in files)
-        {
-            File.Delete(file.StagedPath);
-        }
-    }
-
-    /// <summary>Stream sources: the intent (keys and last position) first, then the objects.</summary>
-    public void Upload(string partition, string batchId, string lastPosition, IReadOnlyList<(string StagedPath, string Target)> files)
-    {
-        var intent = JsonSerializer.SerializeToUtf8Bytes(new UploadIntent(lastPosition, [.. files.Select(f => f.Target)]));
-        S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = IntentKey(partition, batchId), InputStream = new MemoryStream(intent), UseChunkEncoding = false }));
-        UploadFiles(files);
-    }
-
-    public void Commit(string partition, string batchId) =>
-        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(partition, batchId)));
-
-    public void Abort(string partition, string batchId)
-    {
-        if (ReadIntent(IntentKey(partition, batchId)) is { } intent)
-        {
-            DeleteTargets(intent.Targets);
-        }
-
-        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(partition, batchId)));
-    }
-
-    public (int Kept, int Deleted) Recover(string partition, Func<string, bool> committed)
-    {
-        int kept = 0, deleted = 0;
-        foreach (var o in S3Listing.Objects(_s3, _bucket, $"{_prefix}_staging/{partition}/"))
+        var finished = new List<BatchManifest>();
+        foreach (var o in S3Listing.Objects(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/"))
         {
             if (ReadIntent(o.Key) is { } intent)
             {
-                if (committed(intent.Last))
+                var manifest = intent.Manifest(o.Key);
+                if (committed(manifest))
                 {
-                    kept++;
+                    finished.Add(manifest);
                 }
                 else
                 {
-                    DeleteTargets(intent.Targets);
-                    deleted++;
+                    DeleteTargets(manifest.Files.Select(f => f.Target));
+                    discarded++;
                 }
             }
 
             S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, o.Key));
         }
 
-        return (kept, deleted);
+        return new SinkRecovery(finished, discarded);
     }
 
-    private string IntentKey(string partition, string batchId) => $"{_prefix}_staging/{partition}/{batchId}.json";
+    private string IntentKey(string scope, string batchId) => $"{_prefix}_staging/{scope}/{batchId}.json";
 
     private UploadIntent? ReadIntent(string key)
     {
@@ -175,8 +153,17 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         });
     }
 
-    /// <summary>What a stream batch is about to upload: its objects and the last position it covers.</summary>
-    private sealed record UploadIntent(string Last, List<string> Targets);
+    /// <summary>
+    /// What a batch is about to upload: its objects and what it covers (input keys, or a stream batch's last
+    /// position). Intents of earlier versions, written by stream sources only, hold <c>Last</c> instead of the inputs.
+    /// </summary>
+    private sealed record UploadIntent(string? Batch, List<string>? Inputs, List<string> Targets, string? Last = null)
+    {
+        public BatchManifest Manifest(string key) => new(
+            Batch ?? Path.GetFileNameWithoutExtension(key),
+            [.. Targets.Select(t => new StagedFile(string.Empty, t))],
+            Inputs ?? (Last is null ? [] : [Last]));
+    }
 
     /// <summary>A multipart upload, completed only when every part is in; aborted on failure so nothing is left.</summary>
     private void UploadMultipart(string path, string key)
@@ -210,34 +197,6 @@ public sealed class S3Lake : ILakeTarget, IInputCheckpoint, ILakePublisher, IRem
         {
             _s3.AbortMultipartUploadAsync(_bucket, key, upload.UploadId).GetAwaiter().GetResult();
             throw;
-        }
-    }
-
-    /// <summary>Reads a day's checkpoint objects once, the first time a key of that day is asked about.</summary>
-    private void EnsureLoaded(string shard) => _ = _loaded.GetOrAdd(shard, s => new Lazy<bool>(() =>
-    {
-        var objects = List($"{_prefix}_checkpoints/files/{s}/", delimiter: null);
-        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
-        return true;
-    })).Value;
-
-    /// <summary>Objects written before checkpoints were kept per day: directly under <c>_checkpoints/files/</c>.</summary>
-    private void LoadLegacyCheckpoint()
-    {
-        var folder = _prefix + "_checkpoints/files/";
-        var objects = List(folder, delimiter: "/").Where(k => !k[folder.Length..].Contains('/', StringComparison.Ordinal)).ToList();
-        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
-    }
-
-    private List<string> List(string prefix, string? delimiter) =>
-        S3Listing.Objects(_s3, _bucket, prefix, delimiter).Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)).ToList();
-
-    private void Load(string objectKey)
-    {
-        using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, objectKey));
-        foreach (var key in JsonSerializer.Deserialize<List<string>>(response.ResponseStream) ?? [])
-        {
-            _done[key] = 0;
         }
     }
 }

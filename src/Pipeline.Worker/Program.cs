@@ -42,10 +42,9 @@ if (source == "kafka")
     builder.Services.AddSingleton(sp => new KafkaIngest(
         sp.GetRequiredService<IOptions<KafkaSourceOptions>>().Value,
         sp.GetRequiredService<IOptions<IngestOptions>>().Value,
-        sp.GetRequiredService<WorkerLake>().Root,
+        sp.GetRequiredService<WorkerLake>().Sink,
         sp.GetRequiredService<TimeProvider>(),
-        sp.GetRequiredService<ILogger<KafkaIngest>>(),
-        sp.GetRequiredService<WorkerLake>().Remote));
+        sp.GetRequiredService<ILogger<KafkaIngest>>()));
     builder.Services.AddSingleton<IWorkerSource>(sp => new KafkaWorkerSource(sp.GetRequiredService<KafkaIngest>()));
     builder.Services.AddSingleton<IDisposable>(sp => new KafkaMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KafkaIngest>().Stats));
 }
@@ -56,10 +55,9 @@ else
     builder.Services.AddSingleton(sp => new KinesisSource(
         sp.GetRequiredService<IOptions<KinesisSourceOptions>>().Value,
         sp.GetRequiredService<IOptions<IngestOptions>>().Value,
-        sp.GetRequiredService<WorkerLake>().Root,
+        sp.GetRequiredService<WorkerLake>().Sink,
         sp.GetRequiredService<TimeProvider>(),
-        sp.GetRequiredService<ILoggerFactory>(),
-        remote: sp.GetRequiredService<WorkerLake>().Remote));
+        sp.GetRequiredService<ILoggerFactory>()));
     builder.Services.AddSingleton<IWorkerSource>(sp => new KinesisWorkerSource(sp.GetRequiredService<KinesisSource>()));
     builder.Services.AddSingleton<IDisposable>(sp => new StreamMetrics(
         sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KinesisSource>().Ingest.Stats, sp.GetRequiredService<TimeProvider>()));

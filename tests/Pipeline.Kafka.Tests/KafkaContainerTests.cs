@@ -27,7 +27,7 @@ public sealed class KafkaContainerTests
 
         var options = new KafkaSourceOptions { BootstrapServers = kafka.GetBootstrapAddress(), Topic = "trail", Group = "pipeline", UntilIdle = TimeSpan.FromSeconds(5) };
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var result = await new KafkaIngest(options, new IngestOptions(), tmp.Path, TimeProvider.System, NullLogger<KafkaIngest>.Instance).RunAsync(cts.Token);
+        var result = await new KafkaIngest(options, new IngestOptions(), new Pipeline.Lake.LocalLake(tmp.Path), TimeProvider.System, NullLogger<KafkaIngest>.Instance).RunAsync(cts.Token);
 
         Assert.True(result.StoppedIdle);
         AssertLake.ExactlyOnce(tmp.Path, messages.EventIds);

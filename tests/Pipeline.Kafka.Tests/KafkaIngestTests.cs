@@ -27,7 +27,7 @@ public sealed class KafkaIngestTests : IDisposable
     };
 
     private static KafkaIngest Job(KafkaSourceOptions options, string lake) =>
-        new(options, new IngestOptions { MemoryBudgetMiB = 64 }, lake, TimeProvider.System, NullLogger<KafkaIngest>.Instance);
+        new(options, new IngestOptions { MemoryBudgetMiB = 64 }, new Pipeline.Lake.LocalLake(lake), TimeProvider.System, NullLogger<KafkaIngest>.Instance);
 
     private static async Task<KafkaResult> RunAsync(KafkaSourceOptions options, string lake)
     {
@@ -63,7 +63,7 @@ public sealed class KafkaIngestTests : IDisposable
         options.FlushAge = TimeSpan.FromMinutes(5);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var job = new KafkaIngest(options, new IngestOptions(), tmp.Path, TimeProvider.System, NullLogger<KafkaIngest>.Instance, budget: budget);
+        var job = new KafkaIngest(options, new IngestOptions(), new Pipeline.Lake.LocalLake(tmp.Path), TimeProvider.System, NullLogger<KafkaIngest>.Instance, budget: budget);
         var result = await job.RunAsync(cts.Token);
 
         Assert.True(result.StoppedIdle);

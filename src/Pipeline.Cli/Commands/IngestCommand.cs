@@ -87,7 +87,7 @@ internal static class IngestCommand
         var s3Lake = request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
         using var s3 = s3Source || s3Lake ? Pipeline.S3.S3Clients.Create(parse.GetValue(Region), endpoint) : null;
         Pipeline.Sources.IArchiveStore? store = null;
-        Pipeline.Lake.ILakeTarget? target = null;
+        Pipeline.Lake.ILakeSink? target = null;
         try
         {
             if (s3Source)
@@ -124,7 +124,7 @@ internal static class IngestCommand
 
     /// <summary>Runs an ingest with progress on stderr; shared by <c>ingest</c> and <c>demo</c>.</summary>
     public static async Task<IngestResult> Ingest(
-        IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null, Pipeline.Lake.ILakeTarget? target = null)
+        IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null, Pipeline.Lake.ILakeSink? target = null)
     {
         using var loggerFactory = CliLogging.Create(verbose);
         var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>());

@@ -49,13 +49,12 @@ internal static class StreamCommand
         }
 
         using var remote = RemoteLake(parse);
-
-        var lake = remote?.Lake.Local.Root ?? parse.GetValue(IngestCommand.Lake)!;
+        Pipeline.Lake.ILakeSink lake = (Pipeline.Lake.ILakeSink?)remote?.Lake ?? new Pipeline.Lake.LocalLake(parse.GetValue(IngestCommand.Lake)!);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
         KinesisSource kinesis;
         try
         {
-            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory, remote: remote?.Lake);
+            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -119,9 +118,9 @@ internal static class StreamCommand
         }
 
         using var remote = RemoteLake(parse);
-        var lake = remote?.Lake.Local.Root ?? parse.GetValue(IngestCommand.Lake)!;
+        Pipeline.Lake.ILakeSink lake = (Pipeline.Lake.ILakeSink?)remote?.Lake ?? new Pipeline.Lake.LocalLake(parse.GetValue(IngestCommand.Lake)!);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
-        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>(), remote?.Lake);
+        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>());
         var stats = job.Stats;
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,

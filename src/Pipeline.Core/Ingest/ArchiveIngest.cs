@@ -58,8 +58,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// <param name="request">What to ingest, and where.</param>
     /// <param name="cancellationToken">Stops the run; committed batches stay.</param>
     /// <param name="store">The source when it is not a local path (S3).</param>
-    /// <param name="target">The lake when it is not a local folder (S3).</param>
-    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken, IArchiveStore? store = null, ILakeTarget? target = null)
+    /// <param name="target">The lake when it is not the local folder of <paramref name="request"/> (S3).</param>
+    public async Task<IngestResult> RunAsync(IngestRequest request, CancellationToken cancellationToken, IArchiveStore? store = null, ILakeSink? target = null)
     {
         var started = time.GetTimestamp();
         store ??= new LocalArchiveStore(request.Source);
@@ -68,14 +68,20 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             throw new IngestException($"--from {f:yyyy-MM-dd} is after --to {t:yyyy-MM-dd}");
         }
 
-        var lake = target?.Local ?? new LakeLayout(request.Lake);
+        var sink = target ?? new LocalLake(request.Lake);
+        var lake = sink.Local;
         using var lakeLock = LockLake(lake);
-        IInputCheckpoint checkpoint = target?.Checkpoint ?? new FileCheckpoint(Path.Combine(lake.CheckpointsDirectory, "files"), legacyFile: Path.Combine(lake.CheckpointsDirectory, "files.jsonl"));
-        var publisher = target?.Publisher;
-        var (finished, discarded) = StagedBatch.Recover(lake, checkpoint, publisher);
-        if (finished + discarded > 0)
+        var checkpoint = sink.InputCheckpoint;
+        var area = new StagingArea(lake.StagingDirectory, "files");
+
+        // A batch any of whose inputs is checkpointed passed its commit point (the checkpoint may be cut short by a
+        // crash after some of its lines): it is published and its checkpoint completed. Every other one is removed.
+        var recovered = sink.Recover(area, m => m.Inputs.Any(checkpoint.IsDone));
+        checkpoint.MarkDone(recovered.Finished.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        var finished = recovered.Finished.Count;
+        if (finished + recovered.Discarded > 0)
         {
-            Log.StagingRecovered(_log, finished, discarded);
+            Log.StagingRecovered(_log, finished, recovered.Discarded);
         }
 
         var counts = new ScanCounts();
@@ -93,7 +99,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         Stats.InputsAlreadyDone = inputs.Count - pending.Count;
         Stats.BytesTotal = pending.Sum(i => i.Size);
         Stats.BatchesTotal = batches.Count;
-        Log.IngestStarting(_log, store.Describe, target?.Describe ?? lake.Root, pending.Count, batches.Count, Stats.InputsAlreadyDone);
+        Log.IngestStarting(_log, store.Describe, sink.Describe, pending.Count, batches.Count, Stats.InputsAlreadyDone);
 
         var parallelism = Math.Max(1, Math.Min(options.Parallelism, batches.Count));
         var channel = Channel.CreateBounded<ArchiveBatch>(new BoundedChannelOptions(parallelism * 2)
@@ -113,7 +119,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             SingleReader = true,
         });
         var unreadable = new System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput>(StringComparer.Ordinal);
-        var run = new RunContext(lake, checkpoint, publisher, settings, filterText, request, store, unreadable);
+        var run = new RunContext(sink, area, checkpoint, settings, filterText, request, store, unreadable);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -200,10 +206,12 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
                     try
                     {
-                        StagedBatch.CommitGroup(
-                            [.. group.Select(g => (g.Staged, (IReadOnlyList<string>)[.. g.Batch.Inputs.Where(i => !run.Unreadable.ContainsKey(i.Identity)).Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))]))],
-                            run.Checkpoint,
-                            run.Publisher);
+                        // Staged durably, then the input checkpoint (the commit point), then into the table.
+                        var manifests = group.Select(g => g.Staged.Manifest(
+                            [.. g.Batch.Inputs.Where(i => !run.Unreadable.ContainsKey(i.Identity)).Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))])).ToList();
+                        run.Sink.Stage(run.Area, manifests);
+                        run.Checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+                        run.Sink.Publish(run.Area, manifests);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -228,7 +236,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
     /// <summary>What every batch of one run shares.</summary>
     private sealed record RunContext(
-        LakeLayout Lake, IInputCheckpoint Checkpoint, ILakePublisher? Publisher, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store,
+        ILakeSink Sink, StagingArea Area, IInputCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store,
         System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput> Unreadable);
 
     /// <summary>How often, and after how long, opening an input is tried again: a file being replaced, a flaky mount.</summary>
@@ -242,7 +250,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// </summary>
     private async Task<StagedBatch> WriteBatchAsync(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
     {
-        var staged = new StagedBatch(run.Lake, batch.Id);
+        var staged = new StagedBatch(run.Area, batch.Id);
         using (var sink = new BatchSink(staged, buffers, Stats, run.Parquet, run.Request.From, run.Request.To))
         {
             foreach (var input in batch.Inputs)

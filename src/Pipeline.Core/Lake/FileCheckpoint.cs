@@ -6,8 +6,8 @@ namespace Pipeline.Lake;
 /// <summary>
 /// The set of inputs whose rows are durable in the lake: append-only JSON-lines files, one per delivery day
 /// (<see cref="CheckpointShard"/>), each synced after every append and read only when a run first meets that day.
-/// A line cut short by a crash is ignored on load (its batch's manifest is still staged, and recovery marks it
-/// again). A lake written before the files were split keeps its single <c>files.jsonl</c>, read whole at start.
+/// A line cut short by a crash is ignored on load: its batch is still staged, and recovery publishes it and marks it
+/// again when any other of its inputs made it, or removes it to be read again when none did. A lake written before the files were split keeps its single <c>files.jsonl</c>, read whole at start.
 /// </summary>
 internal sealed class FileCheckpoint : IInputCheckpoint
 {

@@ -28,8 +28,6 @@ public sealed class LakeLayout(string root)
 
     public string TableDirectory => Path.Combine(Root, TlsEventSchema.TableName);
 
-    public string RejectsDirectory => Path.Combine(Root, "_rejects");
-
     public string CheckpointsDirectory => Path.Combine(Root, "_checkpoints");
 
     public string StagingDirectory => Path.Combine(Root, "_staging");

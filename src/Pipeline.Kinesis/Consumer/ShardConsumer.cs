@@ -35,16 +35,15 @@ internal sealed record StreamContext(
     IngestOptions Ingest,
     ILeaseStore Store,
     string Owner,
-    LakeLayout Lake,
+    ILakeSink Lake,
     StreamStats Stats,
     TimeProvider Time,
     ILogger Log,
-    MemoryBudget Budget,
-    IRemoteLake? Remote = null)
+    MemoryBudget Budget)
 {
     /// <summary>Staging of one shard; each owner stages in its own folder so a stale owner never touches a new one's files.</summary>
     public string ShardStaging(string shardId) =>
-        Path.Combine(Lake.StagingDirectory, "kinesis", Stream.DisplayName, shardId);
+        Path.Combine(Lake.Local.StagingDirectory, "kinesis", Stream.DisplayName, shardId);
 }
 
 /// <summary>
@@ -66,7 +65,6 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
         context.Budget,
         context.Stats.Ingest,
         context.Time,
-        context.Remote,
         context.Owner);
     private readonly string _inputPrefix = $"kinesis:{context.Stream.DisplayName}/{lease.ShardId}/";
     private string? _checkpoint = lease.Checkpoint;

@@ -28,12 +28,12 @@ public sealed class StreamIngest : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
 
     public StreamIngest(
-        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, string lakeRoot, TimeProvider time, ILogger<StreamIngest>? logger = null,
-        IRemoteLake? remote = null, MemoryBudget? budget = null)
+        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, ILakeSink lake, TimeProvider time, ILogger<StreamIngest>? logger = null,
+        MemoryBudget? budget = null)
     {
         _context = new StreamContext(
-            client, StreamRef.Parse(options.Stream), options, ingest, store, owner, new LakeLayout(lakeRoot), new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance,
-            budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB), remote);
+            client, StreamRef.Parse(options.Stream), options, ingest, store, owner, lake, new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance,
+            budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB));
     }
 
     public StreamStats Stats => _context.Stats;
@@ -50,7 +50,7 @@ public sealed class StreamIngest : IDisposable
         var time = _context.Time;
         var started = time.GetTimestamp();
         var options = _context.Options;
-        Log.StreamStarting(_context.Log, _context.Stream.ToString(), _context.Owner, _context.Store.IsShared ? $"lease table {options.LeaseTable}" : "local checkpoints", _context.Lake.Root);
+        Log.StreamStarting(_context.Log, _context.Stream.ToString(), _context.Owner, _context.Store.IsShared ? $"lease table {options.LeaseTable}" : "local checkpoints", _context.Lake.Describe);
         await _context.Store.InitializeAsync(stop).ConfigureAwait(false);
 
         using var stopping = new CancellationTokenSource();

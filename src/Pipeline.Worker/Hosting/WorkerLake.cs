@@ -1,13 +1,13 @@
 using Amazon.S3;
 using Microsoft.Extensions.Options;
 using Pipeline.S3;
-using Pipeline.Sources.Streams;
+using Pipeline.Lake;
 
 namespace Pipeline.Worker.Hosting;
 
 /// <summary>
 /// Where the worker's files go: the lake folder itself, or, for an s3:// lake, a local staging folder whose batches
-/// are uploaded (objects complete before the checkpoint moves) through <see cref="Remote"/>.
+/// are uploaded (objects complete before the checkpoint moves).
 /// </summary>
 internal sealed class WorkerLake : IDisposable
 {
@@ -18,21 +18,16 @@ internal sealed class WorkerLake : IDisposable
         var o = options.Value;
         if (!o.IsS3Lake)
         {
-            Root = o.Lake;
+            Sink = new LocalLake(o.Lake);
             return;
         }
 
         _client = S3Clients.Create(null, o.S3Endpoint);
-        var lake = new S3Lake(_client, o.Lake, o.Staging);
-        Remote = lake;
-        Root = lake.Local.Root;
+        Sink = new S3Lake(_client, o.Lake, o.Staging);
     }
 
-    /// <summary>The folder the source writes and checkpoints into.</summary>
-    public string Root { get; }
-
-    /// <summary>The S3 lake the files are published to, or null for a local lake.</summary>
-    public IRemoteLake? Remote { get; }
+    /// <summary>The lake the source writes into: a folder, or S3 (staging in a local folder).</summary>
+    public ILakeSink Sink { get; }
 
     public void Dispose() => _client?.Dispose();
 }

@@ -3,6 +3,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Demo;
 using Pipeline.Ingest;
+using Pipeline.Lake;
 using Pipeline.S3;
 using Pipeline.Aws.Tests.Support;
 
@@ -58,9 +59,9 @@ public sealed class S3LakeTests(LocalAws aws)
         const string Legacy = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/19/b.json.gz|20|";
         // An older lake's checkpoint object, directly under _checkpoints/files/.
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "lake/_checkpoints/files/f0.json", ContentBody = System.Text.Json.JsonSerializer.Serialize(new[] { Legacy }), UseChunkEncoding = false });
-        new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-1")).MarkDone([("f1", Day)]);
+        new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-1")).InputCheckpoint.MarkDone([("f1", Day)]);
 
-        var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-2"));
+        var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-2")).InputCheckpoint;
 
         Assert.True(lake.IsDone(Day));
         Assert.True(lake.IsDone(Legacy));
@@ -69,23 +70,29 @@ public sealed class S3LakeTests(LocalAws aws)
     }
 
     [Fact]
-    public async Task Publish_LargeFilesInParts_ObjectWholeAndStagingEmptied()
+    public async Task StagePublish_LargeFilesInParts_ObjectWholeAndStagingEmptied()
     {
         using var tmp = new TempDir();
         using var s3 = aws.S3Client();
         var bucket = await LocalAws.NewBucketAsync(s3, "parts");
         var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging"), multipartThreshold: 1);
-        var staged = tmp.Sub("big.bin");
+        var area = new StagingArea(tmp.Sub("staging"), "files");
+        Directory.CreateDirectory(area.Directory);
+        var staged = Path.Combine(area.Directory, "x.0.parquet");
         var content = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
         await File.WriteAllBytesAsync(staged, content);
+        var batch = new BatchManifest("x", [new StagedFile("x.0.parquet", "tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet")], ["input"]);
 
-        lake.Publish([(staged, "tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet")]);
+        lake.Stage(area, [batch]);
+        Assert.NotNull(await s3.GetObjectMetadataAsync(bucket, "lake/_staging/files/x.json"));
+        lake.Publish(area, [batch]);
 
         using var response = await s3.GetObjectAsync(bucket, "lake/tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet");
         using var ms = new MemoryStream();
         await response.ResponseStream.CopyToAsync(ms);
         Assert.Equal(content, ms.ToArray());
         Assert.False(File.Exists(staged));
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "lake/_staging/files/x.json"));
     }
 }
 

@@ -37,21 +37,19 @@ internal sealed record CommittedBatch(string LastPosition, int Messages, int Fil
 /// </summary>
 internal sealed class StreamPump : IDisposable
 {
-    private readonly LakeLayout _lake;
-    private readonly string _staging;
+    private readonly ILakeSink _lake;
+    private readonly StagingArea _area;
     private readonly string _batchPrefix;
     private readonly ParquetSettings _parquet;
     private readonly IngestStats _stats;
     private readonly TimeProvider _time;
     private readonly RecordDecoder _decoder;
     private readonly PartitionBuffers _buffers;
-    private readonly IRemoteLake? _remote;
-    private readonly string? _remotePartition;
     private readonly FlushPolicy _policy;
     private OpenBatch? _batch;
     private readonly string? _owner;
 
-    /// <param name="lake">The lake.</param>
+    /// <param name="lake">The lake (a local folder or S3).</param>
     /// <param name="staging">This owner's staging folder for the stream partition.</param>
     /// <param name="batchPrefix">Names the partition in batch IDs and file names, e.g. <c>kinesis-STREAM-SHARD</c>.</param>
     /// <param name="options">Decoder limits, rows per file, Parquet settings.</param>
@@ -59,18 +57,15 @@ internal sealed class StreamPump : IDisposable
     /// <param name="budget">The process's memory budget; this partition holds a share of it until disposed.</param>
     /// <param name="stats">Counters shared by the run.</param>
     /// <param name="time">Clock for batch ages.</param>
-    /// <param name="remote">An object-store lake the batches are uploaded to (then <paramref name="lake"/> only stages), or null.</param>
-    /// <param name="owner">With <paramref name="remote"/>: this reader's name, part of the object keys so that a stale owner's cleanup never touches a new owner's objects.</param>
+    /// <param name="owner">This reader's name. In an object store it is part of the object keys, so that a stale owner's cleanup never touches a new owner's objects.</param>
     public StreamPump(
-        LakeLayout lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, IngestStats stats, TimeProvider time,
-        IRemoteLake? remote = null, string? owner = null)
+        ILakeSink lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, IngestStats stats, TimeProvider time,
+        string? owner = null)
     {
         _policy = policy;
-        _remote = remote;
-        _remotePartition = remote is null ? null : batchPrefix;
-        _owner = remote is null ? null : SafeName(owner ?? "owner");
+        _owner = lake.IsObjectStore ? SafeName(owner ?? "owner") : null;
         _lake = lake;
-        _staging = staging;
+        _area = new StagingArea(staging, batchPrefix);
         _batchPrefix = batchPrefix;
         _parquet = new ParquetSettings(options.Compression, options.ZstdLevel);
         _stats = stats;
@@ -194,38 +189,20 @@ internal sealed class StreamPump : IDisposable
         var started = _time.GetTimestamp();
         batch.Sink.Complete();
         batch.Sink.Dispose();
-        batch.Staged.Prepare([batch.LastPosition!]);
-        if (_remote is not null)
-        {
-            // An object store is the lake: the objects must be complete before the checkpoint moves.
-            _remote.Upload(_remotePartition!, batch.Staged.BatchId, batch.LastPosition!, batch.Staged.PreparedFiles());
-        }
-
-        return new PreparedBatch(batch.Staged, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
+        var manifest = batch.Staged.Manifest([batch.LastPosition!]);
+        _lake.Stage(_area, [manifest]);
+        return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
     }
 
-    /// <summary>Makes a prepared batch part of the table (its checkpoint moved): a rename, or dropping the upload's intent.</summary>
+    /// <summary>Makes a staged batch part of the table (its checkpoint moved).</summary>
     private void Publish(PreparedBatch batch)
     {
-        if (_remote is not null)
-        {
-            _remote.Commit(_remotePartition!, batch.Staged.BatchId);
-            batch.Staged.Discard();
-        }
-        else
-        {
-            batch.Staged.PublishPrepared();
-        }
-
+        _lake.Publish(_area, [batch.Manifest]);
         _stats.BatchDone();
     }
 
-    /// <summary>Drops a prepared batch (its checkpoint could not move: the stream partition belongs to another owner now).</summary>
-    private void Discard(PreparedBatch batch)
-    {
-        _remote?.Abort(_remotePartition!, batch.Staged.BatchId);
-        batch.Staged.Discard();
-    }
+    /// <summary>Drops a staged batch (its checkpoint could not move: the stream partition belongs to another owner now).</summary>
+    private void Discard(PreparedBatch batch) => _lake.Discard(_area, batch.Manifest);
 
     /// <summary>Drops the open batch and its buffered rows (stop without commit, partition lost).</summary>
     public void Abandon()
@@ -235,7 +212,7 @@ internal sealed class StreamPump : IDisposable
         if (batch is not null)
         {
             batch.Sink.Dispose();
-            batch.Staged.Discard();
+            _area.DeleteBatch(batch.Staged.BatchId);
         }
     }
 
@@ -247,35 +224,26 @@ internal sealed class StreamPump : IDisposable
     }
 
     /// <summary>
-    /// Before reading a partition: publishes prepared batches of any earlier owner whose last position the
-    /// checkpoint covers (<paramref name="committed"/>), deletes everything else in the partition's staging, and
-    /// with a remote lake resolves the partition's leftover uploads the same way.
+    /// Before reading a stream partition: publishes batches of any earlier owner whose last position the checkpoint
+    /// covers (<paramref name="committed"/>) and removes everything else, in every owner's staging of the partition
+    /// and, in an object store, among its uploads.
     /// </summary>
     /// <param name="partitionStaging">The partition's staging folder (each owner's staging is a folder in it).</param>
     /// <param name="committed">Whether the checkpoint covers a batch ending at the given position.</param>
     public (int Finished, int Discarded) Recover(string partitionStaging, Func<string, bool> committed)
     {
+        var own = Path.GetFullPath(_area.Directory);
+        var owners = Directory.Exists(partitionStaging) ? Directory.EnumerateDirectories(partitionStaging).Select(Path.GetFullPath).ToList() : [];
         int finished = 0, discarded = 0;
-        if (Directory.Exists(partitionStaging))
+        foreach (var dir in owners.Append(own).Distinct(StringComparer.Ordinal))
         {
-            foreach (var ownerDir in Directory.EnumerateDirectories(partitionStaging))
+            var recovered = _lake.Recover(_area with { Directory = dir }, m => m.Inputs.Count == 1 && committed(m.Inputs[0]));
+            finished += recovered.Finished.Count;
+            discarded += recovered.Discarded;
+            if (!string.Equals(dir, own, StringComparison.Ordinal))
             {
-                // With a remote lake the objects were complete before the checkpoint moved: local copies are only dropped.
-                var (f, d) = StagedBatch.RecoverPrepared(_lake, ownerDir, m => _remote is null && m.Inputs.Count == 1 && committed(m.Inputs[0]));
-                finished += f;
-                discarded += d;
-                if (!string.Equals(Path.GetFullPath(ownerDir), Path.GetFullPath(_staging), StringComparison.Ordinal))
-                {
-                    Directory.Delete(ownerDir, recursive: true);
-                }
+                Directory.Delete(dir, recursive: true);
             }
-        }
-
-        if (_remote is not null)
-        {
-            var (kept, deleted) = _remote.Recover(_remotePartition!, committed);
-            finished += kept;
-            discarded += deleted;
         }
 
         return (finished, discarded);
@@ -294,7 +262,7 @@ internal sealed class StreamPump : IDisposable
     private OpenBatch Open(string firstPosition)
     {
         var id = _owner is null ? $"{_batchPrefix}-{firstPosition}" : $"{_batchPrefix}-{firstPosition}-{_owner}";
-        var staged = new StagedBatch(_lake, id, _staging);
+        var staged = new StagedBatch(_area, id);
         var sink = new BatchSink(staged, _buffers, _stats, _parquet, null, null);
         return new OpenBatch(staged, sink, _time.GetTimestamp());
     }
@@ -316,7 +284,7 @@ internal sealed class StreamPump : IDisposable
 }
 
 /// <summary>A batch written and synced with its manifest, waiting for its checkpoint to move.</summary>
-internal sealed record PreparedBatch(StagedBatch Staged, string LastPosition, int Messages, TimeSpan FlushTime)
+internal sealed record PreparedBatch(BatchManifest Manifest, string LastPosition, int Messages, TimeSpan FlushTime)
 {
-    public int Files => Staged.FileCount;
+    public int Files => Manifest.Files.Count;
 }

@@ -14,7 +14,7 @@ public sealed class StreamPumpTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
 
     private StreamPump Pump(LakeLayout lake, string staging, FlushPolicy? policy = null, MemoryBudget? budget = null) =>
-        new(lake, Path.Combine(staging, "me"), "test-0", new IngestOptions(), policy ?? new FlushPolicy(1024 * 1024, TimeSpan.FromMinutes(1), WhenCaughtUp: false),
+        new(new LocalLake(lake.Root), Path.Combine(staging, "me"), "test-0", new IngestOptions(), policy ?? new FlushPolicy(1024 * 1024, TimeSpan.FromMinutes(1), WhenCaughtUp: false),
             budget ?? MemoryBudget.FromMiB(16), new IngestStats(), _time);
 
     private static void Append(StreamPump pump, int from, int count)

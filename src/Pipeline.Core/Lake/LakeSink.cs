@@ -1,0 +1,88 @@
+namespace Pipeline.Lake;
+
+/// <summary>Which inputs a lake already holds: the file and S3 backfills' checkpoint.</summary>
+public interface IInputCheckpoint
+{
+    bool IsDone(string key);
+
+    /// <summary>Records inputs as done; returns once that is durable.</summary>
+    void MarkDone(IEnumerable<(string BatchId, string Key)> entries);
+}
+
+/// <summary>A staged file and where it goes in the lake.</summary>
+/// <param name="Staged">Its name in the staging folder.</param>
+/// <param name="Target">Its lake-relative path, '/'-separated.</param>
+public sealed record StagedFile(string Staged, string Target);
+
+/// <summary>
+/// What a staged batch wrote and what it covers: the input checkpoint keys of a backfill, or the last position of
+/// a stream partition's batch. Recovery decides from it, against the source's checkpoint, whether the batch is kept.
+/// </summary>
+/// <param name="Batch">The batch's ID (it names the staged files and the files in the table).</param>
+/// <param name="Files">Its files.</param>
+/// <param name="Inputs">What it covers.</param>
+public sealed record BatchManifest(string Batch, IReadOnlyList<StagedFile> Files, IReadOnlyList<string> Inputs);
+
+/// <summary>Where batches are staged: a local folder, and the scope of the lake they belong to (backfill files, or one stream partition).</summary>
+/// <param name="Directory">The local staging folder of the batches' files.</param>
+/// <param name="Scope">Names the batches' source in the lake: <c>files</c>, or a stream partition such as <c>kafka-TOPIC-3</c>.</param>
+public sealed record StagingArea(string Directory, string Scope)
+{
+    /// <summary>Removes a batch's staged files and manifest from the folder, if any are there.</summary>
+    public void DeleteBatch(string batchId)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            // Recovered away by a new owner of the input (a stream partition taken over).
+            return;
+        }
+
+        foreach (var stale in System.IO.Directory.EnumerateFiles(Directory, batchId + ".*"))
+        {
+            File.Delete(stale);
+        }
+    }
+}
+
+/// <summary>What recovery found in a staging area.</summary>
+/// <param name="Finished">Batches the checkpoint covers, published now.</param>
+/// <param name="Discarded">Staged files and batches the checkpoint does not cover, removed.</param>
+public sealed record SinkRecovery(IReadOnlyList<BatchManifest> Finished, int Discarded);
+
+/// <summary>
+/// The one sink contract of every source, with one protocol: <see cref="Stage"/> makes batches durable (synced
+/// files and a manifest on a local disk; complete objects and an intent in S3); then the source moves its own
+/// checkpoint (the commit point: an input checkpoint, a Kinesis lease, a Kafka offset); then <see cref="Publish"/>
+/// makes them part of the table, or <see cref="Discard"/> removes them when the checkpoint could not move.
+/// Whatever a crash leaves is resolved by <see cref="Recover"/> against the checkpoint. A local folder and S3
+/// implement it.
+/// </summary>
+public interface ILakeSink
+{
+    /// <summary>How the lake is named in logs and summaries.</summary>
+    string Describe { get; }
+
+    /// <summary>Local folders for staging and checkpoints (and, for a local lake, the table itself).</summary>
+    LakeLayout Local { get; }
+
+    /// <summary>True when staged batches are visible as objects before they are published (S3), so their names must be the owner's own.</summary>
+    bool IsObjectStore { get; }
+
+    /// <summary>The backfills' input checkpoint, kept with the lake.</summary>
+    IInputCheckpoint InputCheckpoint { get; }
+
+    /// <summary>Makes the batches durable; returns once they survive a crash. Their checkpoint has not moved yet.</summary>
+    void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches);
+
+    /// <summary>The batches' checkpoint moved: makes them part of the table, durably.</summary>
+    void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches);
+
+    /// <summary>The batch's checkpoint could not move: removes it, staged or uploaded, so that nothing of it is visible.</summary>
+    void Discard(StagingArea area, BatchManifest batch);
+
+    /// <summary>
+    /// Publishes what a crash left staged in <paramref name="area"/> that <paramref name="committed"/> says the
+    /// checkpoint covers, and removes everything else. Call before reading the area's source again.
+    /// </summary>
+    SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed);
+}
