@@ -91,7 +91,7 @@ public sealed partial class KafkaIngest(
         .Build();
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
     private readonly Dictionary<TopicPartition, StreamPump> _partitions = [];
-    private readonly string _member = StreamPump.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
+    private readonly string _member = StagingArea.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
     private Error? _fatal;
     private IProducer<byte[]?, byte[]?>? _deadLetters;
 
@@ -311,7 +311,7 @@ public sealed partial class KafkaIngest(
         var staging = PartitionStaging(tp);
         // Every assigned partition holds an equal share of the process's one memory budget.
         var writer = new StreamPump(
-            lake, Path.Combine(staging, _member), $"kafka-{StreamPump.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, _member);
+            lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, _member);
         var (finished, discarded) = writer.Recover(staging, last => Covers(committed, last));
         if (finished + discarded > 0)
         {
@@ -481,7 +481,7 @@ public sealed partial class KafkaIngest(
     private static bool Covers(Offset committed, string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
 
     private string PartitionStaging(TopicPartition tp) =>
-        Path.Combine(lake.Local.StagingDirectory, "kafka", StreamPump.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        Path.Combine(lake.Local.StagingDirectory, "kafka", StagingArea.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
 
     [LoggerMessage(4001, LogLevel.Information, "Reading topic {Topic} as group {Group} from {Brokers} into {Lake}")]
     private static partial void LogStarting(ILogger logger, string topic, string group, string brokers, string lake);

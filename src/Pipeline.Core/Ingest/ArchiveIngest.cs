@@ -72,7 +72,9 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         var lake = sink.Local;
         using var lakeLock = LockLake(lake);
         var checkpoint = sink.InputCheckpoint;
-        var area = new StagingArea(lake.StagingDirectory, "files");
+        // In an object store the staged batches of every machine meet: each machine resolves only its own, as it
+        // did when they were known from its local staging alone.
+        var area = new StagingArea(lake.StagingDirectory, sink.IsObjectStore ? "files-" + StagingArea.SafeName(Environment.MachineName) : "files");
 
         // A batch any of whose inputs is checkpointed passed its commit point (the checkpoint may be cut short by a
         // crash after some of its lines): it is published and its checkpoint completed. Every other one is removed.

@@ -28,6 +28,16 @@ public sealed record BatchManifest(string Batch, IReadOnlyList<StagedFile> Files
 /// <param name="Scope">Names the batches' source in the lake: <c>files</c>, or a stream partition such as <c>kafka-TOPIC-3</c>.</param>
 public sealed record StagingArea(string Directory, string Scope)
 {
+    /// <summary>Turns an owner's name into one safe in folder names and object keys.</summary>
+    public static string SafeName(string name) =>
+        string.Create(name.Length, name, (span, o) =>
+        {
+            for (var i = 0; i < o.Length; i++)
+            {
+                span[i] = char.IsAsciiLetterOrDigit(o[i]) || o[i] is '-' or '_' or '.' ? o[i] : '_';
+            }
+        });
+
     /// <summary>Removes a batch's staged files and manifest from the folder, if any are there.</summary>
     public void DeleteBatch(string batchId)
     {

@@ -58,7 +58,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
     private readonly string _shardId = lease.ShardId;
     private readonly StreamPump _pump = new(
         context.Lake,
-        Path.Combine(context.ShardStaging(lease.ShardId), StreamPump.SafeName(context.Owner)),
+        Path.Combine(context.ShardStaging(lease.ShardId), StagingArea.SafeName(context.Owner)),
         $"kinesis-{context.Stream.DisplayName}-{lease.ShardId}",
         context.Ingest,
         FlushPolicy.From(context.Options.FlushMiB, context.Options.FlushAge, context.Options.UntilIdle),

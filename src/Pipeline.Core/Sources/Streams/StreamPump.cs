@@ -63,7 +63,7 @@ internal sealed class StreamPump : IDisposable
         string? owner = null)
     {
         _policy = policy;
-        _owner = lake.IsObjectStore ? SafeName(owner ?? "owner") : null;
+        _owner = lake.IsObjectStore ? StagingArea.SafeName(owner ?? "owner") : null;
         _lake = lake;
         _area = new StagingArea(staging, batchPrefix);
         _batchPrefix = batchPrefix;
@@ -248,16 +248,6 @@ internal sealed class StreamPump : IDisposable
 
         return (finished, discarded);
     }
-
-    /// <summary>Turns an owner name into a safe folder name.</summary>
-    public static string SafeName(string name) =>
-        string.Create(name.Length, name, (span, o) =>
-        {
-            for (var i = 0; i < o.Length; i++)
-            {
-                span[i] = char.IsAsciiLetterOrDigit(o[i]) || o[i] is '-' or '_' or '.' ? o[i] : '_';
-            }
-        });
 
     private OpenBatch Open(string firstPosition)
     {
