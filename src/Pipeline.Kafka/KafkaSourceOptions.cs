@@ -47,6 +47,14 @@ public sealed class KafkaSourceOptions
     /// </summary>
     public static KafkaSourceOptions FromUri(string source)
     {
+        var options = new KafkaSourceOptions();
+        options.ApplyUri(source);
+        return options;
+    }
+
+    /// <summary>Sets what a <c>kafka://</c> source URI names (see <see cref="FromUri"/>) on these options.</summary>
+    public void ApplyUri(string source)
+    {
         const string scheme = "kafka://";
         if (!source.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
@@ -72,7 +80,8 @@ public sealed class KafkaSourceOptions
             }
         }
 
-        var options = new KafkaSourceOptions { BootstrapServers = path[..slash], Topic = Uri.UnescapeDataString(path[(slash + 1)..]) };
+        BootstrapServers = path[..slash];
+        Topic = Uri.UnescapeDataString(path[(slash + 1)..]);
         if (q >= 0)
         {
             foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -87,14 +96,12 @@ public sealed class KafkaSourceOptions
                 var value = Uri.UnescapeDataString(pair[(eq + 1)..]);
                 switch (name)
                 {
-                    case "group": options.Group = value; break;
-                    case "dead-letter-topic": options.DeadLetterTopic = value; break;
-                    default: options.Settings[name] = value; break;
+                    case "group": Group = value; break;
+                    case "dead-letter-topic": DeadLetterTopic = value; break;
+                    default: Settings[name] = value; break;
                 }
             }
         }
-
-        return options;
     }
 
     /// <summary>The host name of this process, for client IDs.</summary>

@@ -1,9 +1,9 @@
-using Pipeline.Buffers;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Microsoft.Extensions.Logging;
+using Pipeline.Buffers;
 using Pipeline.Ingest;
 using Pipeline.Kinesis.Client;
 using Pipeline.Kinesis.Consumer;
@@ -25,17 +25,6 @@ public sealed class KinesisSource : IDisposable
         KinesisSourceOptions options, IngestOptions ingest, ILakeSink lake, TimeProvider time, ILoggerFactory loggers,
         AWSCredentials? credentials = null, HttpMessageHandler? kinesisHandler = null, MemoryBudget? budget = null)
     {
-        var outcome = new KinesisSourceOptionsValidator().Validate(null, options);
-        if (outcome.Failed)
-        {
-            throw new ArgumentException(outcome.FailureMessage);
-        }
-
-        if (options.Start == StartPosition.AtTimestamp && options.StartTimestamp is null)
-        {
-            throw new ArgumentException("start at-timestamp needs a timestamp");
-        }
-
         var region = options.ResolveRegion();
         credentials ??= ResolveCredentials();
         Client = new KinesisClient(new KinesisClientOptions { Region = region, Endpoint = options.Endpoint }, credentials, kinesisHandler, time);

@@ -25,6 +25,7 @@ public sealed class S3Lake : ILakeSink
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
     private readonly string _prefix;
+    private readonly Lazy<IInputCheckpoint> _checkpoint;
 
     /// <param name="s3">Client (its retries cover throttling and 5xx).</param>
     /// <param name="uri"><c>s3://BUCKET/PREFIX</c>.</param>
@@ -40,7 +41,7 @@ public sealed class S3Lake : ILakeSink
         Describe = $"s3://{_bucket}/{_prefix}";
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Describe)))[..16];
         Local = new LakeLayout(staging ?? Path.Combine(Path.GetTempPath(), "pipeline-s3-lake", name));
-        InputCheckpoint = new S3InputCheckpoint(s3, _bucket, _prefix);
+        _checkpoint = new Lazy<IInputCheckpoint>(() => new S3InputCheckpoint(s3, _bucket, _prefix));
     }
 
     public string Describe { get; }
@@ -49,7 +50,8 @@ public sealed class S3Lake : ILakeSink
 
     public bool IsObjectStore => true;
 
-    public IInputCheckpoint InputCheckpoint { get; }
+    /// <summary>Read from the bucket when first used (stream sources never use it).</summary>
+    public IInputCheckpoint InputCheckpoint => _checkpoint.Value;
 
     /// <summary>For each batch, the intent first, then its objects: every object complete before this returns.</summary>
     public void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches)

@@ -1,10 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using System.CommandLine;
 using System.Globalization;
 using Pipeline.Cli.Console;
 using Pipeline.Ingest;
 using Pipeline.Kinesis;
+using Pipeline.Kafka;
 using Pipeline.Kinesis.Consumer;
+using Pipeline.S3;
 
 namespace Pipeline.Cli.Commands;
 
@@ -13,96 +18,66 @@ internal static class StreamCommand
 {
     public static async Task<int> RunKinesisAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
     {
-        KinesisSourceOptions options;
-        try
-        {
-            options = KinesisSourceOptions.FromUri(source);
-            if (parse.GetValue(IngestCommand.Start) is { } start)
-            {
-                options.ApplyStart(start);
-            }
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException(e.Message);
-        }
-
-        options.LeaseTable = parse.GetValue(IngestCommand.LeaseTable) ?? options.LeaseTable;
-        if (parse.GetValue(IngestCommand.DynamoDbEndpoint) is { } dynamo)
-        {
-            options.DynamoDbEndpoint = Uri.TryCreate(dynamo, UriKind.Absolute, out var u) ? u : throw new UsageException($"--dynamodb-endpoint '{dynamo}' is not a URL");
-        }
-
-        options.WorkerId = parse.GetValue(IngestCommand.WorkerId) ?? options.WorkerId;
-        options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
-        options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
-        options.LeaseDuration = Seconds(parse.GetValue(IngestCommand.LeaseDuration), "--lease-duration") ?? options.LeaseDuration;
-        options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
         if (parse.GetValue(IngestCommand.From) is not null || parse.GetValue(IngestCommand.To) is not null)
         {
             throw new UsageException("--from/--to apply to file sources; a stream is read from its checkpoints (use --start for where new shards begin)");
         }
 
-        if (parse.GetValue(IngestCommand.Lake)!.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && options.LeaseTable is null)
+        if (parse.GetValue(IngestCommand.Lake)!.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && parse.GetValue(IngestCommand.LeaseTable) is null
+            && !source.Contains("lease-table=", StringComparison.OrdinalIgnoreCase))
         {
             throw new UsageException("a kinesis:// source into an s3:// lake needs --lease-table: the checkpoints must outlive this machine, as the lake does");
         }
 
-        using var remote = RemoteLake(parse);
-        Pipeline.Lake.ILakeSink lake = (Pipeline.Lake.ILakeSink?)remote?.Lake ?? new Pipeline.Lake.LocalLake(parse.GetValue(IngestCommand.Lake)!);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
-        KinesisSource kinesis;
+        using var services = Compose(parse, loggerFactory, ingest, s => s.AddKinesisIngest(Empty, options =>
+        {
+            options.ApplyUri(source);
+            if (parse.GetValue(IngestCommand.Start) is { } start)
+            {
+                options.ApplyStart(start);
+            }
+
+            options.LeaseTable = parse.GetValue(IngestCommand.LeaseTable) ?? options.LeaseTable;
+            if (parse.GetValue(IngestCommand.DynamoDbEndpoint) is { } dynamo)
+            {
+                options.DynamoDbEndpoint = Uri.TryCreate(dynamo, UriKind.Absolute, out var u) ? u : throw new UsageException($"--dynamodb-endpoint '{dynamo}' is not a URL");
+            }
+
+            options.WorkerId = parse.GetValue(IngestCommand.WorkerId) ?? options.WorkerId;
+            options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
+            options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
+            options.LeaseDuration = Seconds(parse.GetValue(IngestCommand.LeaseDuration), "--lease-duration") ?? options.LeaseDuration;
+            options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
+        }));
+        var options = Resolve<IOptions<KinesisSourceOptions>>(services).Value;
+        var kinesis = Resolve<KinesisSource>(services);
+        var stats = kinesis.Ingest.Stats;
+        using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
+        using var metrics = CliMetrics.Start(meters => new Pipeline.Kinesis.Diagnostics.StreamMetrics(meters, stats, TimeProvider.System));
+        StreamResult result;
         try
         {
-            kinesis = new KinesisSource(options, ingest, lake, TimeProvider.System, loggerFactory);
+            result = await kinesis.Ingest.RunAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Pipeline.Kinesis.Client.KinesisException e)
         {
-            throw new UsageException(e.Message);
+            throw new IngestException(e.Message, e);
         }
 
-        using (kinesis)
-        {
-            var stats = kinesis.Ingest.Stats;
-            using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
-            using var metrics = CliMetrics.Start(meters => new Pipeline.Kinesis.Diagnostics.StreamMetrics(meters, stats, TimeProvider.System));
-            StreamResult result;
-            try
-            {
-                result = await kinesis.Ingest.RunAsync(ct).ConfigureAwait(false);
-            }
-            catch (Pipeline.Kinesis.Client.KinesisException e)
-            {
-                throw new IngestException(e.Message, e);
-            }
+        progress.Finish();
+        var inv = CultureInfo.InvariantCulture;
+        var err = System.Console.Error;
+        await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
+        await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
+        await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
 
-            progress.Finish();
-            var inv = CultureInfo.InvariantCulture;
-            var err = System.Console.Error;
-            await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
-            await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
-            await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
-
-            ct.ThrowIfCancellationRequested();
-            return 0;
-        }
+        ct.ThrowIfCancellationRequested();
+        return 0;
     }
 
     public static async Task<int> RunKafkaAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
     {
-        Pipeline.Kafka.KafkaSourceOptions options;
-        try
-        {
-            options = Pipeline.Kafka.KafkaSourceOptions.FromUri(source);
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException(e.Message);
-        }
-
-        options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
-        options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
-        options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
         foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.WorkerId })
         {
             if (parse.GetResult(flag) is not null)
@@ -111,16 +86,16 @@ internal static class StreamCommand
             }
         }
 
-        var outcome = new Pipeline.Kafka.KafkaSourceOptionsValidator().Validate(null, options);
-        if (outcome.Failed)
-        {
-            throw new UsageException(outcome.FailureMessage);
-        }
-
-        using var remote = RemoteLake(parse);
-        Pipeline.Lake.ILakeSink lake = (Pipeline.Lake.ILakeSink?)remote?.Lake ?? new Pipeline.Lake.LocalLake(parse.GetValue(IngestCommand.Lake)!);
         using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
-        var job = new Pipeline.Kafka.KafkaIngest(options, ingest, lake, TimeProvider.System, loggerFactory.CreateLogger<Pipeline.Kafka.KafkaIngest>());
+        using var services = Compose(parse, loggerFactory, ingest, s => s.AddKafkaIngest(Empty, options =>
+        {
+            options.ApplyUri(source);
+            options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
+            options.FlushAge = Seconds(parse.GetValue(IngestCommand.FlushAge), "--flush-age") ?? options.FlushAge;
+            options.FlushMiB = parse.GetValue(IngestCommand.FlushMiB) ?? options.FlushMiB;
+        }));
+        var options = Resolve<IOptions<Pipeline.Kafka.KafkaSourceOptions>>(services).Value;
+        var job = Resolve<Pipeline.Kafka.KafkaIngest>(services);
         var stats = job.Stats;
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,
@@ -174,34 +149,54 @@ internal static class StreamCommand
             $"{stats.HeldShards.Count} shards, {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.KinesisRecords / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
     }
 
-    /// <summary>The S3 lake and its client when <c>--lake</c> is an s3:// location, else null.</summary>
-    private static S3LakeHandle? RemoteLake(ParseResult parse)
-    {
-        var lake = parse.GetValue(IngestCommand.Lake)!;
-        if (!lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
+    private static readonly IConfiguration Empty = new ConfigurationBuilder().Build();
 
-        Uri? endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
-        var s3 = Pipeline.S3.S3Clients.Create(parse.GetValue(IngestCommand.Region), endpoint);
-        try
-        {
-            return new S3LakeHandle(s3, new Pipeline.S3.S3Lake(s3, lake, parse.GetValue(IngestCommand.Staging)));
-        }
-        catch (FormatException e)
-        {
-            s3.Dispose();
-            throw new UsageException(e.Message);
-        }
+    /// <summary>
+    /// The worker's composition with the CLI's flags as configuration: the lake (a folder or S3, with its S3 client),
+    /// the ingest options, the process's memory budget and the source <paramref name="addSource"/> adds.
+    /// </summary>
+    private static ServiceProvider Compose(ParseResult parse, ILoggerFactory loggers, IngestOptions ingest, Action<IServiceCollection> addSource)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton(loggers)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddLake(
+                Empty,
+                lake =>
+                {
+                    lake.Lake = parse.GetValue(IngestCommand.Lake)!;
+                    lake.Staging = parse.GetValue(IngestCommand.Staging);
+                    lake.S3Region = parse.GetValue(IngestCommand.Region);
+                    lake.S3Endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep
+                        ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
+                        : null;
+                },
+                options =>
+                {
+                    options.Parallelism = ingest.Parallelism;
+                    options.MemoryBudgetMiB = ingest.MemoryBudgetMiB;
+                    options.Compression = ingest.Compression;
+                });
+        addSource(services);
+        return services.BuildServiceProvider();
     }
 
-    /// <summary>An S3 lake with the client it uses.</summary>
-    private sealed class S3LakeHandle(Amazon.S3.AmazonS3Client client, Pipeline.S3.S3Lake lake) : IDisposable
+    /// <summary>Resolves a service; options that do not parse or validate are a usage error naming what is wrong.</summary>
+    private static T Resolve<T>(ServiceProvider services)
+        where T : notnull
     {
-        public Pipeline.S3.S3Lake Lake { get; } = lake;
-
-        public void Dispose() => client.Dispose();
+        try
+        {
+            return services.GetRequiredService<T>();
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new UsageException(string.Join("; ", e.Failures));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static TimeSpan? Seconds(double? value, string flag) => value switch

@@ -89,6 +89,14 @@ public sealed class KinesisSourceOptions
     /// </summary>
     public static KinesisSourceOptions FromUri(string source)
     {
+        var options = new KinesisSourceOptions();
+        options.ApplyUri(source);
+        return options;
+    }
+
+    /// <summary>Sets what a <c>kinesis://</c> source URI names (see <see cref="FromUri"/>) on these options.</summary>
+    public void ApplyUri(string source)
+    {
         const string scheme = "kinesis://";
         if (!source.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
@@ -103,7 +111,7 @@ public sealed class KinesisSourceOptions
             throw new FormatException("kinesis:// source names no stream (kinesis://STREAM?region=…)");
         }
 
-        var options = new KinesisSourceOptions { Stream = stream };
+        Stream = stream;
         if (q >= 0)
         {
             foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -113,18 +121,16 @@ public sealed class KinesisSourceOptions
                 var value = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..]);
                 switch (name)
                 {
-                    case "region": options.Region = value; break;
-                    case "endpoint": options.Endpoint = ParseUrl(name, value); break;
-                    case "lease-table": options.LeaseTable = value; break;
-                    case "dynamodb-endpoint": options.DynamoDbEndpoint = ParseUrl(name, value); break;
-                    case "worker-id": options.WorkerId = value; break;
-                    case "start": options.ApplyStart(value); break;
+                    case "region": Region = value; break;
+                    case "endpoint": Endpoint = ParseUrl(name, value); break;
+                    case "lease-table": LeaseTable = value; break;
+                    case "dynamodb-endpoint": DynamoDbEndpoint = ParseUrl(name, value); break;
+                    case "worker-id": WorkerId = value; break;
+                    case "start": ApplyStart(value); break;
                     default: throw new FormatException($"unknown kinesis:// parameter '{name}' (known: region, endpoint, lease-table, dynamodb-endpoint, worker-id, start)");
                 }
             }
         }
-
-        return options;
     }
 
     /// <summary>Sets the start from <c>trim-horizon</c>, <c>latest</c> or <c>at-timestamp:ISO-8601</c>.</summary>

@@ -2,6 +2,7 @@ using System.Reflection;
 using Pipeline.Ingest;
 using Pipeline.Kafka;
 using Pipeline.Kinesis.Consumer;
+using Pipeline.S3;
 using Pipeline.Worker.Hosting;
 
 namespace Pipeline.Aws.Tests.Worker;
@@ -12,6 +13,7 @@ public sealed class ConfigurationReferenceTests
     private static readonly (string Section, Type Options)[] Sections =
     [
         (WorkerOptions.Section, typeof(WorkerOptions)),
+        (LakeOptions.Section, typeof(LakeOptions)),
         (KinesisSourceOptions.Section, typeof(KinesisSourceOptions)),
         (KafkaSourceOptions.Section, typeof(KafkaSourceOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
