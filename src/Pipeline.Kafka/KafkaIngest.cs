@@ -312,7 +312,7 @@ public sealed partial class KafkaIngest(
         // Every assigned partition holds an equal share of the process's one memory budget.
         var writer = new StreamPump(
             lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, _member);
-        var (finished, discarded) = writer.Recover(staging, last => Covers(committed, last));
+        var (finished, discarded) = InCallback(writer.RecoverAsync(staging, last => Covers(committed, last), CancellationToken.None));
         if (finished + discarded > 0)
         {
             LogRecovered(_log, tp.ToString(), finished, discarded);
@@ -409,7 +409,7 @@ public sealed partial class KafkaIngest(
         string? refused = null;
         try
         {
-            var committed = pump.Commit(batch =>
+            var committed = InCallback(pump.CommitAsync((batch, _) =>
             {
                 staged = batch;
 
@@ -422,14 +422,14 @@ public sealed partial class KafkaIngest(
                     {
                         LogDeadLettersNotWritten(_log, tp.ToString(), failed, undelivered);
                         refused = $"{failed} dead letters failed, {undelivered} undelivered";
-                        return false;
+                        return Task.FromResult(false);
                     }
                 }
 
                 var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
                 _commitRetry.Execute(() => consumer.Commit([new TopicPartitionOffset(tp, next)]));
-                return true;
-            });
+                return Task.FromResult(true);
+            }, CancellationToken.None));
 
             if (committed is null)
             {
@@ -447,6 +447,14 @@ public sealed partial class KafkaIngest(
             return Drop(consumer, tp, pump, staged, $"offset commit failed: {e.Error.Code}");
         }
     }
+
+    /// <summary>
+    /// Waits for the sink on the consumer's own thread. librdkafka calls the assignment and revocation handlers
+    /// synchronously, and a revoked partition's batch must be committed before its handler returns, so the consumer
+    /// loop is synchronous; it runs on a thread of its own with no synchronization context, so waiting cannot deadlock.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0030:Do not use banned APIs", Justification = "librdkafka's callbacks are synchronous; see the summary.")]
+    private static T InCallback<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private static bool IsMembershipError(ErrorCode code) =>
         code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.RebalanceInProgress or ErrorCode.FencedMemberEpoch or ErrorCode.StaleMemberEpoch;
@@ -470,7 +478,7 @@ public sealed partial class KafkaIngest(
             return Unwritten(tp, batch, why, "the committed offset");
         }
 
-        var (finished, _) = pump.Recover(PartitionStaging(tp), last => Covers(committed, last));
+        var (finished, _) = InCallback(pump.RecoverAsync(PartitionStaging(tp), last => Covers(committed, last), CancellationToken.None));
         return finished > 0 ? null : Unwritten(tp, batch, why, committed == Offset.Unset ? "the start" : $"offset {committed.Value.ToString(CultureInfo.InvariantCulture)}");
     }
 

@@ -43,14 +43,14 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
 
     public string Describe => $"s3://{location.Bucket}/{location.Prefix}";
 
-    public List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts)
+    public async Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken)
     {
         try
         {
             var objects = new List<S3Object>();
-            foreach (var dayPrefix in DayPrefixes(from, to))
+            foreach (var dayPrefix in await DayPrefixesAsync(from, to, cancellationToken).ConfigureAwait(false))
             {
-                objects.AddRange(ListFlat(dayPrefix));
+                objects.AddRange(await S3Listing.ObjectsAsync(s3, location.Bucket, dayPrefix, cancellationToken).ConfigureAwait(false));
             }
 
             var inputs = new List<ArchiveInput>();
@@ -79,14 +79,14 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         }
     }
 
-    public Stream Open(ArchiveInput input)
+    public async Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken)
     {
         var key = input.Path[($"s3://{location.Bucket}/".Length)..];
         try
         {
-            return S3Retry.Run(async () =>
+            return await S3Retry.RunAsync(async ct =>
             {
-                using var response = await s3.GetObjectAsync(location.Bucket, key).ConfigureAwait(false);
+                using var response = await s3.GetObjectAsync(location.Bucket, key, ct).ConfigureAwait(false);
                 if (response.ContentLength > ReadWholeLimit)
                 {
                     throw new IngestException($"{input.Path} is {response.ContentLength / 1024 / 1024} MiB: larger than an S3 object read whole ({ReadWholeLimit / 1024 / 1024} MiB); copy it locally and ingest the copy");
@@ -94,10 +94,10 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
 
                 // Read whole here, inside the retry: a connection that drops mid-body is retried, not half-decoded.
                 var buffer = new MemoryStream(checked((int)Math.Max(0, response.ContentLength)));
-                await response.ResponseStream.CopyToAsync(buffer).ConfigureAwait(false);
+                await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
                 buffer.Position = 0;
                 return (Stream)buffer;
-            });
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e)
         {
@@ -110,7 +110,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
     }
 
     /// <summary>The prefixes to list flat: each needed day folder when the layout and a date range allow, else the whole prefix.</summary>
-    private IEnumerable<string> DayPrefixes(DateOnly? from, DateOnly? to)
+    private async Task<List<string>> DayPrefixesAsync(DateOnly? from, DateOnly? to, CancellationToken ct)
     {
         var prefix = location.Prefix;
         if (from is null || to is null || !(prefix.EndsWith("AWSLogs/", StringComparison.Ordinal) || prefix == "AWSLogs/"))
@@ -119,7 +119,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         }
 
         var accountFolders = new List<string>();
-        var top = ListFolders(prefix);
+        var top = await ListFoldersAsync(prefix, ct).ConfigureAwait(false);
         if (top is null)
         {
             return [prefix];
@@ -130,7 +130,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
             var name = Name(folder);
             if (name.StartsWith("o-", StringComparison.Ordinal))
             {
-                var accounts = ListFolders(folder);
+                var accounts = await ListFoldersAsync(folder, ct).ConfigureAwait(false);
                 if (accounts is null)
                 {
                     return [prefix];
@@ -147,7 +147,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
         var days = new List<string>();
         foreach (var account in accountFolders.Where(a => location.Accounts is null || location.Accounts.Contains(Name(a))))
         {
-            var regions = ListFolders(account + "CloudTrail/");
+            var regions = await ListFoldersAsync(account + "CloudTrail/", ct).ConfigureAwait(false);
             if (regions is null)
             {
                 days.Add(account + "CloudTrail/");
@@ -184,14 +184,15 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
     }
 
     /// <summary>Sub-folders of a prefix, or null when the server gives none (some S3-compatible servers do not for nested prefixes).</summary>
-    private List<string>? ListFolders(string prefix)
+    private async Task<List<string>?> ListFoldersAsync(string prefix, CancellationToken cancellationToken)
     {
         var folders = new List<string>();
         var any = false;
         string? token = null;
         do
         {
-            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token }));
+            var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token };
+            var page = await S3Retry.RunAsync(ct => s3.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             folders.AddRange(page.CommonPrefixes ?? []);
             any |= (page.S3Objects?.Count ?? 0) > 0 || (page.CommonPrefixes?.Count ?? 0) > 0;
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
@@ -200,8 +201,6 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
 
         return folders.Count == 0 && any ? null : folders;
     }
-
-    private List<S3Object> ListFlat(string prefix) => S3Listing.Objects(s3, location.Bucket, prefix);
 
     private static string Name(string folder) => folder.TrimEnd('/')[(folder.TrimEnd('/').LastIndexOf('/') + 1)..];
 }

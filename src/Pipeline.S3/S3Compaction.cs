@@ -14,12 +14,13 @@ namespace Pipeline.S3;
 /// </summary>
 public static class S3Compaction
 {
-    public static CompactionResult Compact(IAmazonS3 s3, string lakeUri, DateOnly date, ParquetSettings parquet, long targetFileBytes, int maxRowsPerFile)
+    public static async Task<CompactionResult> CompactAsync(
+        IAmazonS3 s3, string lakeUri, DateOnly date, ParquetSettings parquet, long targetFileBytes, int maxRowsPerFile, CancellationToken cancellationToken)
     {
         var location = S3ArchiveLocation.Parse(lakeUri);
         var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
         var dayPrefix = $"{prefix}tls_events/event_date={date:yyyy-MM-dd}/";
-        var objects = S3Listing.Objects(s3, location.Bucket, dayPrefix).Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
+        var objects = (await S3Listing.ObjectsAsync(s3, location.Bucket, dayPrefix, cancellationToken).ConfigureAwait(false)).Where(o => o.Key.EndsWith(".parquet", StringComparison.Ordinal)).ToList();
 
         var work = Path.Combine(Path.GetTempPath(), "pipeline-compact-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -36,10 +37,11 @@ public static class S3Compaction
                 {
                     var path = Path.Combine(local, o.Key[prefix.Length..]);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    using var response = S3Retry.Run(() => s3.GetObjectAsync(location.Bucket, o.Key));
-                    using (var fs = File.Create(path))
+                    using var response = await S3Retry.RunAsync(ct => s3.GetObjectAsync(location.Bucket, o.Key, ct), cancellationToken).ConfigureAwait(false);
+                    var fs = File.Create(path);
+                    await using (fs.ConfigureAwait(false))
                     {
-                        response.ResponseStream.CopyTo(fs);
+                        await response.ResponseStream.CopyToAsync(fs, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -60,13 +62,14 @@ public static class S3Compaction
                 var outputKeys = outputs.Select(f => partition.Key + Path.GetFileName(f)).ToHashSet(StringComparer.Ordinal);
                 foreach (var file in outputs)
                 {
-                    S3Retry.Run(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = location.Bucket, Key = partition.Key + Path.GetFileName(file), FilePath = file, UseChunkEncoding = false }));
+                    var put = new PutObjectRequest { BucketName = location.Bucket, Key = partition.Key + Path.GetFileName(file), FilePath = file, UseChunkEncoding = false };
+                    await S3Retry.RunAsync(ct => s3.PutObjectAsync(put, ct), cancellationToken).ConfigureAwait(false);
                 }
 
                 // Only now, with the compacted objects complete, the inputs go.
                 foreach (var o in inputs.Where(o => !outputKeys.Contains(o.Key)))
                 {
-                    S3Retry.Run(() => s3.DeleteObjectAsync(location.Bucket, o.Key));
+                    await S3Retry.RunAsync(ct => s3.DeleteObjectAsync(location.Bucket, o.Key, ct), cancellationToken).ConfigureAwait(false);
                 }
 
                 Directory.Delete(local, recursive: true);

@@ -18,7 +18,8 @@ internal sealed class S3InputCheckpoint : IInputCheckpoint
     private readonly string _bucket;
     private readonly string _prefix;
     private readonly ConcurrentDictionary<string, byte> _done = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<bool>> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new(StringComparer.Ordinal);
+    private readonly Lazy<Task> _legacy;
 
     /// <param name="s3">Client.</param>
     /// <param name="bucket">The lake's bucket.</param>
@@ -28,29 +29,26 @@ internal sealed class S3InputCheckpoint : IInputCheckpoint
         _s3 = s3;
         _bucket = bucket;
         _prefix = prefix;
-        LoadLegacyCheckpoint();
+        _legacy = new Lazy<Task>(() => LoadLegacyAsync(CancellationToken.None));
     }
 
-    public bool IsDone(string key)
+    public async ValueTask<bool> IsDoneAsync(string key, CancellationToken cancellationToken)
     {
-        EnsureLoaded(CheckpointShard.Of(key));
+        await EnsureLoadedAsync(CheckpointShard.Of(key), cancellationToken).ConfigureAwait(false);
         return _done.ContainsKey(key);
     }
 
-    public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
+    public async Task MarkDoneAsync(IEnumerable<(string BatchId, string Key)> entries, CancellationToken cancellationToken)
     {
         foreach (var batch in entries.GroupBy(e => (e.BatchId, Shard: CheckpointShard.Of(e.Key))))
         {
-            EnsureLoaded(batch.Key.Shard);
+            await EnsureLoadedAsync(batch.Key.Shard, cancellationToken).ConfigureAwait(false);
             var keys = batch.Select(e => e.Key).ToList();
             var body = JsonSerializer.SerializeToUtf8Bytes(keys);
-            S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest
-            {
-                BucketName = _bucket,
-                Key = $"{_prefix}_checkpoints/files/{batch.Key.Shard}/{batch.Key.BatchId}.json",
-                InputStream = new MemoryStream(body),
-                UseChunkEncoding = false,
-            }));
+            var objectKey = $"{_prefix}_checkpoints/files/{batch.Key.Shard}/{batch.Key.BatchId}.json";
+            await S3Retry.RunAsync(
+                ct => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = objectKey, InputStream = new MemoryStream(body), UseChunkEncoding = false }, ct),
+                cancellationToken).ConfigureAwait(false);
             foreach (var key in keys)
             {
                 _done[key] = 0;
@@ -58,29 +56,29 @@ internal sealed class S3InputCheckpoint : IInputCheckpoint
         }
     }
 
-    /// <summary>Reads a day's checkpoint objects once, the first time a key of that day is asked about.</summary>
-    private void EnsureLoaded(string shard) => _ = _loaded.GetOrAdd(shard, s => new Lazy<bool>(() =>
+    /// <summary>Reads a day's checkpoint objects once, the first time a key of that day is asked about (and, first of all, the legacy ones).</summary>
+    private async Task EnsureLoadedAsync(string shard, CancellationToken cancellationToken)
     {
-        var objects = List($"{_prefix}_checkpoints/files/{s}/", delimiter: null);
-        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
-        return true;
-    })).Value;
-
-    /// <summary>Objects written before checkpoints were kept per day: directly under <c>_checkpoints/files/</c>.</summary>
-    private void LoadLegacyCheckpoint()
-    {
-        var folder = _prefix + "_checkpoints/files/";
-        var objects = List(folder, delimiter: "/").Where(k => !k[folder.Length..].Contains('/', StringComparison.Ordinal)).ToList();
-        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, Load);
+        await _legacy.Value.ConfigureAwait(false);
+        await _loaded.GetOrAdd(shard, s => new Lazy<Task>(() => LoadAllAsync($"{_prefix}_checkpoints/files/{s}/", delimiter: null, CancellationToken.None))).Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private List<string> List(string prefix, string? delimiter) =>
-        S3Listing.Objects(_s3, _bucket, prefix, delimiter).Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)).ToList();
+    /// <summary>Objects written before checkpoints were kept per day: directly under <c>_checkpoints/files/</c>.</summary>
+    private Task LoadLegacyAsync(CancellationToken cancellationToken) => LoadAllAsync(_prefix + "_checkpoints/files/", delimiter: "/", cancellationToken);
 
-    private void Load(string objectKey)
+    private async Task LoadAllAsync(string folder, string? delimiter, CancellationToken cancellationToken)
     {
-        using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, objectKey));
-        foreach (var key in JsonSerializer.Deserialize<List<string>>(response.ResponseStream) ?? [])
+        var objects = (await S3Listing.ObjectsAsync(_s3, _bucket, folder, cancellationToken, delimiter).ConfigureAwait(false))
+            .Select(o => o.Key)
+            .Where(k => k.EndsWith(".json", StringComparison.Ordinal) && !k[folder.Length..].Contains('/', StringComparison.Ordinal))
+            .ToList();
+        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, LoadAsync).ConfigureAwait(false);
+    }
+
+    private async ValueTask LoadAsync(string objectKey, CancellationToken cancellationToken)
+    {
+        using var response = await S3Retry.RunAsync(ct => _s3.GetObjectAsync(_bucket, objectKey, ct), cancellationToken).ConfigureAwait(false);
+        foreach (var key in await JsonSerializer.DeserializeAsync<List<string>>(response.ResponseStream, cancellationToken: cancellationToken).ConfigureAwait(false) ?? [])
         {
             _done[key] = 0;
         }

@@ -54,37 +54,40 @@ public sealed class S3Lake : ILakeSink
     public IInputCheckpoint InputCheckpoint => _checkpoint.Value;
 
     /// <summary>For each batch, the intent first, then its objects: every object complete before this returns.</summary>
-    public void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches)
+    public async Task StageAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
     {
         foreach (var batch in batches)
         {
             var intent = JsonSerializer.SerializeToUtf8Bytes(new UploadIntent(batch.Batch, [.. batch.Inputs], [.. batch.Files.Select(f => f.Target)]));
-            S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = IntentKey(area.Scope, batch.Batch), InputStream = new MemoryStream(intent), UseChunkEncoding = false }));
+            var key = IntentKey(area.Scope, batch.Batch);
+            await S3Retry.RunAsync(
+                ct => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, InputStream = new MemoryStream(intent), UseChunkEncoding = false }, ct),
+                cancellationToken).ConfigureAwait(false);
         }
 
-        UploadFiles([.. batches.SelectMany(b => b.Files).Select(f => (Path.Combine(area.Directory, f.Staged), f.Target))]);
+        var files = batches.SelectMany(b => b.Files).Select(f => (Path.Combine(area.Directory, f.Staged), f.Target)).ToList();
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, UploadAsync).ConfigureAwait(false);
     }
 
-    public void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches)
+    public async Task PublishAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
     {
         foreach (var batch in batches)
         {
-            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(area.Scope, batch.Batch)));
+            await DeleteAsync(IntentKey(area.Scope, batch.Batch), cancellationToken).ConfigureAwait(false);
             area.DeleteBatch(batch.Batch);
         }
     }
 
-    public void Discard(StagingArea area, BatchManifest batch)
+    public async Task DiscardAsync(StagingArea area, BatchManifest batch, CancellationToken cancellationToken)
     {
-        DeleteTargets(batch.Files.Select(f => f.Target));
-        S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, IntentKey(area.Scope, batch.Batch)));
+        await DeleteTargetsAsync(batch.Files.Select(f => f.Target), cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(IntentKey(area.Scope, batch.Batch), cancellationToken).ConfigureAwait(false);
         area.DeleteBatch(batch.Batch);
     }
 
     /// <summary>Local copies are only dropped (the objects were complete before any checkpoint moved); the scope's intents are resolved.</summary>
-    public SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed)
+    public async Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken)
     {
-        var discarded = 0;
         if (System.IO.Directory.Exists(area.Directory))
         {
             foreach (var leftover in System.IO.Directory.EnumerateFiles(area.Directory).ToList())
@@ -94,23 +97,24 @@ public sealed class S3Lake : ILakeSink
         }
 
         var finished = new List<BatchManifest>();
-        foreach (var o in S3Listing.Objects(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/"))
+        var discarded = 0;
+        foreach (var o in await S3Listing.ObjectsAsync(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/", cancellationToken).ConfigureAwait(false))
         {
-            if (ReadIntent(o.Key) is { } intent)
+            if (await ReadIntentAsync(o.Key, cancellationToken).ConfigureAwait(false) is { } intent)
             {
                 var manifest = intent.Manifest(o.Key);
-                if (committed(manifest))
+                if (await committed(manifest).ConfigureAwait(false))
                 {
                     finished.Add(manifest);
                 }
                 else
                 {
-                    DeleteTargets(manifest.Files.Select(f => f.Target));
+                    await DeleteTargetsAsync(manifest.Files.Select(f => f.Target), cancellationToken).ConfigureAwait(false);
                     discarded++;
                 }
             }
 
-            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, o.Key));
+            await DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
         }
 
         return new SinkRecovery(finished, discarded);
@@ -118,41 +122,43 @@ public sealed class S3Lake : ILakeSink
 
     private string IntentKey(string scope, string batchId) => $"{_prefix}_staging/{scope}/{batchId}.json";
 
-    private UploadIntent? ReadIntent(string key)
+    private async Task<UploadIntent?> ReadIntentAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = S3Retry.Run(() => _s3.GetObjectAsync(_bucket, key));
-            return JsonSerializer.Deserialize<UploadIntent>(response.ResponseStream);
+            using var response = await S3Retry.RunAsync(ct => _s3.GetObjectAsync(_bucket, key, ct), cancellationToken).ConfigureAwait(false);
+            return await JsonSerializer.DeserializeAsync<UploadIntent>(response.ResponseStream, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
     }
 
-    private void DeleteTargets(IEnumerable<string> targets)
+    private Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        S3Retry.RunAsync(ct => _s3.DeleteObjectAsync(_bucket, key, ct), cancellationToken).AsTask();
+
+    private async Task DeleteTargetsAsync(IEnumerable<string> targets, CancellationToken cancellationToken)
     {
         foreach (var target in targets)
         {
-            S3Retry.Run(() => _s3.DeleteObjectAsync(_bucket, _prefix + target));
+            await DeleteAsync(_prefix + target, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void UploadFiles(IReadOnlyList<(string StagedPath, string Target)> files)
+    private async ValueTask UploadAsync((string StagedPath, string Target) file, CancellationToken cancellationToken)
     {
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, file =>
+        var key = _prefix + file.Target;
+        if (new FileInfo(file.StagedPath).Length <= _multipartThreshold)
         {
-            var key = _prefix + file.Target;
-            if (new FileInfo(file.StagedPath).Length <= _multipartThreshold)
-            {
-                S3Retry.Run(() => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, FilePath = file.StagedPath, UseChunkEncoding = false }));
-            }
-            else
-            {
-                UploadMultipart(file.StagedPath, key);
-            }
-        });
+            await S3Retry.RunAsync(
+                ct => _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, FilePath = file.StagedPath, UseChunkEncoding = false }, ct),
+                cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await UploadMultipartAsync(file.StagedPath, key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -168,9 +174,9 @@ public sealed class S3Lake : ILakeSink
     }
 
     /// <summary>A multipart upload, completed only when every part is in; aborted on failure so nothing is left.</summary>
-    private void UploadMultipart(string path, string key)
+    private async Task UploadMultipartAsync(string path, string key, CancellationToken cancellationToken)
     {
-        var upload = S3Retry.Run(() => _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _bucket, Key = key }));
+        var upload = await S3Retry.RunAsync(ct => _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _bucket, Key = key }, ct), cancellationToken).ConfigureAwait(false);
         try
         {
             var size = new FileInfo(path).Length;
@@ -178,26 +184,28 @@ public sealed class S3Lake : ILakeSink
             var partSize = Math.Min(PartSize, Math.Max(5L * 1024 * 1024, _multipartThreshold));
             for (var (number, offset) = (1, 0L); offset < size; number++, offset += partSize)
             {
-                var (n, o) = (number, offset);
-                var part = S3Retry.Run(() => _s3.UploadPartAsync(new UploadPartRequest
+                var request = new UploadPartRequest
                 {
                     BucketName = _bucket,
                     Key = key,
                     UploadId = upload.UploadId,
-                    PartNumber = n,
+                    PartNumber = number,
                     FilePath = path,
-                    FilePosition = o,
-                    PartSize = Math.Min(partSize, size - o),
+                    FilePosition = offset,
+                    PartSize = Math.Min(partSize, size - offset),
                     UseChunkEncoding = false,
-                }));
-                parts.Add(new PartETag(n, part.ETag));
+                };
+                var part = await S3Retry.RunAsync(ct => _s3.UploadPartAsync(request, ct), cancellationToken).ConfigureAwait(false);
+                parts.Add(new PartETag(number, part.ETag));
             }
 
-            S3Retry.Run(() => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = upload.UploadId, PartETags = parts }));
+            await S3Retry.RunAsync(
+                ct => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = upload.UploadId, PartETags = parts }, ct),
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            _s3.AbortMultipartUploadAsync(_bucket, key, upload.UploadId).GetAwaiter().GetResult();
+            await _s3.AbortMultipartUploadAsync(_bucket, key, upload.UploadId, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }

@@ -3,7 +3,7 @@ using Amazon.S3;
 
 namespace Pipeline.S3;
 
-/// <summary>What <see cref="S3LakeDownload.Window"/> fetched.</summary>
+/// <summary>What <see cref="S3LakeDownload.WindowAsync"/> fetched.</summary>
 public sealed record LakeDownload(int Objects, long Bytes);
 
 /// <summary>
@@ -21,7 +21,8 @@ public static partial class S3LakeDownload
     /// Downloads the days <paramref name="from"/> to <paramref name="to"/> of <paramref name="lakeUri"/> into
     /// <paramref name="local"/>; <paramref name="listed"/> hears what will be fetched before the downloads start.
     /// </summary>
-    public static LakeDownload Window(IAmazonS3 s3, string lakeUri, DateOnly from, DateOnly to, string local, Action<LakeDownload>? listed = null, int parallelism = 8)
+    public static async Task<LakeDownload> WindowAsync(
+        IAmazonS3 s3, string lakeUri, DateOnly from, DateOnly to, string local, CancellationToken cancellationToken, Action<LakeDownload>? listed = null, int parallelism = 8)
     {
         var location = S3ArchiveLocation.Parse(lakeUri);
         var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
@@ -29,7 +30,7 @@ public static partial class S3LakeDownload
         var objects = new List<(string Key, string Relative, long Size)>();
         foreach (var day in days)
         {
-            foreach (var o in S3Listing.Objects(s3, location.Bucket, $"{prefix}tls_events/event_date={day:yyyy-MM-dd}/"))
+            foreach (var o in await S3Listing.ObjectsAsync(s3, location.Bucket, $"{prefix}tls_events/event_date={day:yyyy-MM-dd}/", cancellationToken).ConfigureAwait(false))
             {
                 var relative = o.Key[prefix.Length..];
                 if (TableKey().IsMatch(relative))
@@ -41,14 +42,17 @@ public static partial class S3LakeDownload
 
         var total = new LakeDownload(objects.Count, objects.Sum(o => o.Size));
         listed?.Invoke(total);
-        Parallel.ForEach(objects, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, o =>
+        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (o, ct) =>
         {
             var path = Path.Combine(local, o.Relative.Replace('/', Path.DirectorySeparatorChar));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            using var response = S3Retry.Run(() => s3.GetObjectAsync(location.Bucket, o.Key));
-            using var file = File.Create(path);
-            response.ResponseStream.CopyTo(file);
-        });
+            using var response = await S3Retry.RunAsync(c => s3.GetObjectAsync(location.Bucket, o.Key, c), ct).ConfigureAwait(false);
+            var file = File.Create(path);
+            await using (file.ConfigureAwait(false))
+            {
+                await response.ResponseStream.CopyToAsync(file, ct).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
 
         return total;
     }

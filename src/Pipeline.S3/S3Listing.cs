@@ -7,13 +7,14 @@ namespace Pipeline.S3;
 internal static class S3Listing
 {
     /// <summary>Every object under <paramref name="prefix"/> (with a <paramref name="delimiter"/>: only those directly under it).</summary>
-    public static List<S3Object> Objects(IAmazonS3 s3, string bucket, string prefix, string? delimiter = null)
+    public static async Task<List<S3Object>> ObjectsAsync(IAmazonS3 s3, string bucket, string prefix, CancellationToken cancellationToken, string? delimiter = null)
     {
         var objects = new List<S3Object>();
         string? token = null;
         do
         {
-            var page = S3Retry.Run(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = token }));
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = token };
+            var page = await S3Retry.RunAsync(ct => s3.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
             objects.AddRange(page.S3Objects ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         }

@@ -1,23 +1,29 @@
-using System.Net;
 using Amazon.S3;
+using Polly;
+using Polly.Retry;
 
 namespace Pipeline.S3;
 
-/// <summary>The SDK retries throttling and 5xx itself; this adds a few slower rounds for long SlowDown spells. Other errors fail loudly.</summary>
+/// <summary>
+/// The SDK retries throttling and 5xx itself; this resilience pipeline adds a few slower rounds with jitter for long
+/// SlowDown spells and 5xx bursts. Other errors fail at once.
+/// </summary>
 internal static class S3Retry
 {
-    public static T Run<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
+    private static readonly ResiliencePipeline Pipeline = Create(TimeProvider.System);
+
+    /// <summary>The pipeline, on <paramref name="time"/>'s clock.</summary>
+    internal static ResiliencePipeline Create(TimeProvider time) => new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
         {
-            try
-            {
-                return call().GetAwaiter().GetResult();
-            }
-            catch (AmazonS3Exception e) when (attempt < 4 && ((int)e.StatusCode >= 500 || e.StatusCode == HttpStatusCode.ServiceUnavailable || e.ErrorCode == "SlowDown"))
-            {
-                Thread.Sleep(TimeSpan.FromMilliseconds(500 * attempt * attempt));
-            }
-        }
-    }
+            ShouldHandle = new PredicateBuilder().Handle<AmazonS3Exception>(e => (int)e.StatusCode >= 500 || e.ErrorCode == "SlowDown"),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(500),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+        })
+        .Build();
+
+    public static ValueTask<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        Pipeline.ExecuteAsync(async ct => await call(ct).ConfigureAwait(false), cancellationToken);
 }

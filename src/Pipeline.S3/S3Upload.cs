@@ -7,15 +7,15 @@ namespace Pipeline.S3;
 public static class S3Upload
 {
     /// <summary>Uploads every file under <paramref name="local"/> to the same relative key under <paramref name="destination"/>; returns the count.</summary>
-    public static int Directory(IAmazonS3 s3, string local, string destination)
+    public static async Task<int> DirectoryAsync(IAmazonS3 s3, string local, string destination, CancellationToken cancellationToken)
     {
         var location = S3ArchiveLocation.Parse(destination);
         var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
         var files = System.IO.Directory.GetFiles(local, "*", SearchOption.AllDirectories);
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, file =>
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (file, ct) =>
         {
             var key = prefix + Path.GetRelativePath(local, file).Replace('\\', '/');
-            S3Retry.Run(() => s3.PutObjectAsync(new PutObjectRequest
+            var request = new PutObjectRequest
             {
                 BucketName = location.Bucket,
                 Key = key,
@@ -29,8 +29,9 @@ public static class S3Upload
                     ".md" => "text/markdown; charset=utf-8",
                     _ => "application/octet-stream",
                 },
-            }));
-        });
+            };
+            await S3Retry.RunAsync(c => s3.PutObjectAsync(request, c), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         return files.Length;
     }
 }

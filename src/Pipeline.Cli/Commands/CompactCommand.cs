@@ -21,11 +21,11 @@ internal static class CompactCommand
         {
             Lake, Date, TargetMiB, Compression, Endpoint,
         };
-        command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
+        command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
     }
 
-    private static int Run(ParseResult parse)
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var lake = parse.GetValue(Lake)!;
         var date = IngestCommand.ParseDate(parse.GetValue(Date), "--date")!.Value;
@@ -41,7 +41,7 @@ internal static class CompactCommand
         {
             Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
             using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
-            result = Pipeline.S3.S3Compaction.Compact(s3, lake, date, settings, (long)target * 1024 * 1024, IngestOptions.DefaultMaxRowsPerFile * 5);
+            result = await Pipeline.S3.S3Compaction.CompactAsync(s3, lake, date, settings, (long)target * 1024 * 1024, IngestOptions.DefaultMaxRowsPerFile * 5, ct).ConfigureAwait(false);
         }
         else if (!Directory.Exists(Path.Combine(lake, "tls_events")))
         {

@@ -34,7 +34,7 @@ internal static class FeedCommand
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var to = parse.GetValue(To)!;
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
         var lastSunday = today.AddDays(-(((int)today.DayOfWeek + 7) % 7 == 0 ? 7 : (int)today.DayOfWeek));
         var work = Path.Combine(Path.GetTempPath(), "pipeline-feed-" + Guid.NewGuid().ToString("N")[..8]);
         try

@@ -31,11 +31,11 @@ internal static class ReportCommand
         {
             Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql,
         };
-        command.SetAction((result, ct) => CliErrors.Run(() => Task.FromResult(Run(result))));
+        command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
     }
 
-    public static int Run(ParseResult parse)
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var request = Request(parse);
         if (parse.GetValue(PrintSql))
@@ -49,8 +49,8 @@ internal static class ReportCommand
             var local = Path.Combine(Path.GetTempPath(), "pipeline-report-lake-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                Download(parse, request, local);
-                return Run(parse, request with { Lake = local });
+                await DownloadAsync(parse, request, local, ct).ConfigureAwait(false);
+                return await RunAsync(parse, request with { Lake = local }, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -66,11 +66,11 @@ internal static class ReportCommand
             throw new UsageException($"lake does not exist: {request.Lake}");
         }
 
-        return Run(parse, request);
+        return await RunAsync(parse, request, ct).ConfigureAwait(false);
     }
 
     /// <summary>Copies the window's days of an S3 lake into <paramref name="local"/>; the report then reads that copy.</summary>
-    private static void Download(ParseResult parse, ReportRequest request, string local)
+    private static async Task DownloadAsync(ParseResult parse, ReportRequest request, string local, CancellationToken ct)
     {
         Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
         using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
@@ -78,8 +78,8 @@ internal static class ReportCommand
         Pipeline.S3.LakeDownload got;
         try
         {
-            got = Pipeline.S3.S3LakeDownload.Window(s3, request.Lake, request.From, request.To, local, listed: total => System.Console.Error.WriteLine(
-                string.Create(CultureInfo.InvariantCulture, $"report: fetching {total.Objects:N0} objects, {total.Bytes / 1048576.0:N1} MiB …")));
+            got = await Pipeline.S3.S3LakeDownload.WindowAsync(s3, request.Lake, request.From, request.To, local, ct, listed: total => System.Console.Error.WriteLine(
+                string.Create(CultureInfo.InvariantCulture, $"report: fetching {total.Objects:N0} objects, {total.Bytes / 1048576.0:N1} MiB …"))).ConfigureAwait(false);
         }
         catch (FormatException e)
         {
@@ -93,7 +93,7 @@ internal static class ReportCommand
 
     }
 
-    private static int Run(ParseResult parse, ReportRequest request)
+    private static async Task<int> RunAsync(ParseResult parse, ReportRequest request, CancellationToken ct)
     {
         if (request.Out.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
@@ -105,7 +105,7 @@ internal static class ReportCommand
                 var org0 = Execute(request with { Out = local });
                 Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
                 using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
-                var count = Pipeline.S3.S3Upload.Directory(s3, local, destination);
+                var count = await Pipeline.S3.S3Upload.DirectoryAsync(s3, local, destination, ct).ConfigureAwait(false);
                 System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {count} files to {destination}/{request.Week}/"));
                 System.Console.Out.WriteLine($"{destination}/{request.Week}/index.html");
                 return org0 is null ? 1 : 0;

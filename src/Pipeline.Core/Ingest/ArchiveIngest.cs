@@ -78,8 +78,8 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
         // A batch any of whose inputs is checkpointed passed its commit point (the checkpoint may be cut short by a
         // crash after some of its lines): it is published and its checkpoint completed. Every other one is removed.
-        var recovered = sink.Recover(area, m => m.Inputs.Any(checkpoint.IsDone));
-        checkpoint.MarkDone(recovered.Finished.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
+        var recovered = await sink.RecoverAsync(area, m => AnyDoneAsync(checkpoint, m, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await checkpoint.MarkDoneAsync(recovered.Finished.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))), cancellationToken).ConfigureAwait(false);
         var finished = recovered.Finished.Count;
         if (finished + recovered.Discarded > 0)
         {
@@ -87,7 +87,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         var counts = new ScanCounts();
-        var inputs = store.Scan(request.From, request.To, counts);
+        var inputs = await store.ScanAsync(request.From, request.To, counts, cancellationToken).ConfigureAwait(false);
         foreach (var problem in counts.Problems)
         {
             Stats.Reject(problem.Reason.Code(), $"{problem.Path} (whole input): {problem.Reason.Code()}: {problem.Detail}");
@@ -95,7 +95,17 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
 
         var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
-        var batches = ArchiveScanner.Batch(inputs, i => checkpoint.IsDone(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var input in inputs)
+        {
+            var key = ArchiveScanner.CheckpointKey(input, filterText);
+            if (await checkpoint.IsDoneAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                done.Add(key);
+            }
+        }
+
+        var batches = ArchiveScanner.Batch(inputs, i => done.Contains(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
         var pending = batches.SelectMany(b => b.Inputs).ToList();
         Stats.InputsTotal = pending.Count;
         Stats.InputsAlreadyDone = inputs.Count - pending.Count;
@@ -211,9 +221,9 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                         // Staged durably, then the input checkpoint (the commit point), then into the table.
                         var manifests = group.Select(g => g.Staged.Manifest(
                             [.. g.Batch.Inputs.Where(i => !run.Unreadable.ContainsKey(i.Identity)).Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))])).ToList();
-                        run.Sink.Stage(run.Area, manifests);
-                        run.Checkpoint.MarkDone(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))));
-                        run.Sink.Publish(run.Area, manifests);
+                        await run.Sink.StageAsync(run.Area, manifests, ct).ConfigureAwait(false);
+                        await run.Checkpoint.MarkDoneAsync(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))), ct).ConfigureAwait(false);
+                        await run.Sink.PublishAsync(run.Area, manifests, ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -234,6 +244,20 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 // Stopped: batches not committed stay in staging and are discarded by the next run.
             }
         }
+    }
+
+    /// <summary>Whether any of a staged batch's inputs is checkpointed: the batch passed its commit point.</summary>
+    private static async ValueTask<bool> AnyDoneAsync(IInputCheckpoint checkpoint, BatchManifest manifest, CancellationToken ct)
+    {
+        foreach (var key in manifest.Inputs)
+        {
+            if (await checkpoint.IsDoneAsync(key, ct).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>What every batch of one run shares.</summary>
@@ -294,7 +318,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         {
             try
             {
-                return run.Store.Open(input);
+                return await run.Store.OpenAsync(input, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

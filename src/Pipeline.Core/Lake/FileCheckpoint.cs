@@ -27,6 +27,14 @@ internal sealed class FileCheckpoint : IInputCheckpoint
         }
     }
 
+    public ValueTask<bool> IsDoneAsync(string key, CancellationToken cancellationToken) => ValueTask.FromResult(IsDone(key));
+
+    public Task MarkDoneAsync(IEnumerable<(string BatchId, string Key)> entries, CancellationToken cancellationToken)
+    {
+        MarkDone(entries);
+        return Task.CompletedTask;
+    }
+
     public bool IsDone(string key)
     {
         lock (_gate)

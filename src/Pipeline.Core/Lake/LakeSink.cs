@@ -3,10 +3,11 @@ namespace Pipeline.Lake;
 /// <summary>Which inputs a lake already holds: the file and S3 backfills' checkpoint.</summary>
 public interface IInputCheckpoint
 {
-    bool IsDone(string key);
+    /// <summary>Whether the input is done (reads its delivery day's checkpoint the first time that day is asked about).</summary>
+    ValueTask<bool> IsDoneAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Records inputs as done; returns once that is durable.</summary>
-    void MarkDone(IEnumerable<(string BatchId, string Key)> entries);
+    /// <summary>Records inputs as done; completes once that is durable.</summary>
+    Task MarkDoneAsync(IEnumerable<(string BatchId, string Key)> entries, CancellationToken cancellationToken);
 }
 
 /// <summary>A staged file and where it goes in the lake.</summary>
@@ -60,12 +61,12 @@ public sealed record StagingArea(string Directory, string Scope)
 public sealed record SinkRecovery(IReadOnlyList<BatchManifest> Finished, int Discarded);
 
 /// <summary>
-/// The one sink contract of every source, with one protocol: <see cref="Stage"/> makes batches durable (synced
-/// files and a manifest on a local disk; complete objects and an intent in S3); then the source moves its own
-/// checkpoint (the commit point: an input checkpoint, a Kinesis lease, a Kafka offset); then <see cref="Publish"/>
-/// makes them part of the table, or <see cref="Discard"/> removes them when the checkpoint could not move.
-/// Whatever a crash leaves is resolved by <see cref="Recover"/> against the checkpoint. A local folder and S3
-/// implement it.
+/// The one sink contract of every source, with one protocol: <see cref="StageAsync"/> makes batches durable
+/// (synced files and a manifest on a local disk; complete objects and an intent in S3); then the source moves its
+/// own checkpoint (the commit point: an input checkpoint, a Kinesis lease, a Kafka offset); then
+/// <see cref="PublishAsync"/> makes them part of the table, or <see cref="DiscardAsync"/> removes them when the
+/// checkpoint could not move. Whatever a crash leaves is resolved by <see cref="RecoverAsync"/> against the
+/// checkpoint. A local folder and S3 implement it.
 /// </summary>
 public interface ILakeSink
 {
@@ -81,18 +82,18 @@ public interface ILakeSink
     /// <summary>The backfills' input checkpoint, kept with the lake.</summary>
     IInputCheckpoint InputCheckpoint { get; }
 
-    /// <summary>Makes the batches durable; returns once they survive a crash. Their checkpoint has not moved yet.</summary>
-    void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches);
+    /// <summary>Makes the batches durable; completes once they survive a crash. Their checkpoint has not moved yet.</summary>
+    Task StageAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken);
 
     /// <summary>The batches' checkpoint moved: makes them part of the table, durably.</summary>
-    void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches);
+    Task PublishAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken);
 
     /// <summary>The batch's checkpoint could not move: removes it, staged or uploaded, so that nothing of it is visible.</summary>
-    void Discard(StagingArea area, BatchManifest batch);
+    Task DiscardAsync(StagingArea area, BatchManifest batch, CancellationToken cancellationToken);
 
     /// <summary>
     /// Publishes what a crash left staged in <paramref name="area"/> that <paramref name="committed"/> says the
     /// checkpoint covers, and removes everything else. Call before reading the area's source again.
     /// </summary>
-    SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed);
+    Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken);
 }

@@ -29,7 +29,7 @@ public sealed class LocalLake : ILakeSink
 
     public IInputCheckpoint InputCheckpoint => _checkpoint.Value;
 
-    public void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches)
+    public Task StageAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
     {
         foreach (var file in batches.SelectMany(b => b.Files))
         {
@@ -43,9 +43,10 @@ public sealed class LocalLake : ILakeSink
         }
 
         Durable.SyncDirectory(area.Directory);
+        return Task.CompletedTask;
     }
 
-    public void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches)
+    public Task PublishAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
     {
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var batch in batches)
@@ -62,18 +63,32 @@ public sealed class LocalLake : ILakeSink
         {
             File.Delete(Path.Combine(area.Directory, batch.Batch + ManifestSuffix));
         }
+
+        return Task.CompletedTask;
     }
 
-    public void Discard(StagingArea area, BatchManifest batch) => area.DeleteBatch(batch.Batch);
+    public Task DiscardAsync(StagingArea area, BatchManifest batch, CancellationToken cancellationToken)
+    {
+        area.DeleteBatch(batch.Batch);
+        return Task.CompletedTask;
+    }
 
-    public SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed)
+    public async Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken)
     {
         if (!System.IO.Directory.Exists(area.Directory))
         {
             return new SinkRecovery([], 0);
         }
 
-        var finished = ReadManifests(area.Directory).Where(committed).ToList();
+        var finished = new List<BatchManifest>();
+        foreach (var manifest in ReadManifests(area.Directory))
+        {
+            if (await committed(manifest).ConfigureAwait(false))
+            {
+                finished.Add(manifest);
+            }
+        }
+
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in finished)
         {

@@ -10,14 +10,14 @@ public interface IArchiveStore
     string Describe { get; }
 
     /// <summary>The inputs, in a stable order, pruned by delivery date where the layout allows.</summary>
-    List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts);
+    Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken);
 
     /// <summary>
     /// Opens an input for reading. A failure to open it (I/O, permissions, the object store's errors after its own
     /// retries) is an <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>: it says nothing of the
     /// content, so the input is retried and, if it still fails, left unchecked for the next run, never rejected.
     /// </summary>
-    Stream Open(ArchiveInput input);
+    Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken);
 }
 
 /// <summary>A file or directory tree on this machine.</summary>
@@ -25,7 +25,7 @@ public sealed class LocalArchiveStore(string source) : IArchiveStore
 {
     public string Describe => source;
 
-    public List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts)
+    public Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken)
     {
         if (!File.Exists(source) && !Directory.Exists(source))
         {
@@ -34,7 +34,7 @@ public sealed class LocalArchiveStore(string source) : IArchiveStore
 
         try
         {
-            return ArchiveScanner.Scan(source, from, to, counts);
+            return Task.FromResult(ArchiveScanner.Scan(source, from, to, counts));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -42,6 +42,6 @@ public sealed class LocalArchiveStore(string source) : IArchiveStore
         }
     }
 
-    public Stream Open(ArchiveInput input) =>
-        new FileStream(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    public Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream>(new FileStream(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
 }

@@ -78,7 +78,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
     /// <summary>Reads until the shard ends, <paramref name="stop"/> asks for a graceful stop, or <paramref name="abort"/> (lease lost).</summary>
     public async Task<ShardOutcome> RunAsync(CancellationToken stop, CancellationToken abort)
     {
-        Recover();
+        await RecoverAsync(abort).ConfigureAwait(false);
         context.Stats.ShardLog.Enqueue((_shardId, "taken"));
         context.Stats.HeldShards[_shardId] = 0;
         context.Stats.LastCheckpoint[_shardId] = context.Time.GetUtcNow();
@@ -235,10 +235,10 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
     }
 
     /// <summary>Publishes batches whose checkpoint moved before a crash and drops the rest, for every owner's staging of this shard.</summary>
-    private void Recover()
+    private async Task RecoverAsync(CancellationToken ct)
     {
         bool Committed(string last) => _checkpoint is not null && SequenceNumbers.Compare(last, _checkpoint) <= 0;
-        var (finished, discarded) = _pump.Recover(context.ShardStaging(_shardId), Committed);
+        var (finished, discarded) = await _pump.RecoverAsync(context.ShardStaging(_shardId), Committed, ct).ConfigureAwait(false);
         if (finished + discarded > 0)
         {
             Log.StagingRecovered(context.Log, _shardId, finished, discarded);

@@ -257,7 +257,7 @@ public sealed class StreamIngest : IDisposable
                 _retryAfter[shardId] = _context.Time.GetTimestamp() + (long)(5 * _context.Time.TimestampFrequency);
                 await _context.Store.ReleaseAsync(shardId, _context.Owner, CancellationToken.None).ConfigureAwait(false);
             }
-            else if (running.Task.Result == ShardOutcome.Ended)
+            else if (await running.Task.ConfigureAwait(false) == ShardOutcome.Ended)
             {
                 await _context.Store.ReleaseAsync(shardId, _context.Owner, CancellationToken.None).ConfigureAwait(false);
             }

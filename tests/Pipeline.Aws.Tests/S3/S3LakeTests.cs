@@ -59,13 +59,13 @@ public sealed class S3LakeTests(LocalAws aws)
         const string Legacy = "AWSLogs/o-x/111111111111/CloudTrail/us-east-1/2026/11/19/b.json.gz|20|";
         // An older lake's checkpoint object, directly under _checkpoints/files/.
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "lake/_checkpoints/files/f0.json", ContentBody = System.Text.Json.JsonSerializer.Serialize(new[] { Legacy }), UseChunkEncoding = false });
-        new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-1")).InputCheckpoint.MarkDone([("f1", Day)]);
+        await new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-1")).InputCheckpoint.MarkDoneAsync([("f1", Day)], CancellationToken.None);
 
         var lake = new S3Lake(s3, $"s3://{bucket}/lake", tmp.Sub("staging-2")).InputCheckpoint;
 
-        Assert.True(lake.IsDone(Day));
-        Assert.True(lake.IsDone(Legacy));
-        Assert.False(lake.IsDone(Day.Replace("a.json.gz", "c.json.gz", StringComparison.Ordinal)));
+        Assert.True(await lake.IsDoneAsync(Day, CancellationToken.None));
+        Assert.True(await lake.IsDoneAsync(Legacy, CancellationToken.None));
+        Assert.False(await lake.IsDoneAsync(Day.Replace("a.json.gz", "c.json.gz", StringComparison.Ordinal), CancellationToken.None));
         Assert.NotNull(await s3.GetObjectMetadataAsync(bucket, "lake/_checkpoints/files/2026-11-20/f1.json"));
     }
 
@@ -83,9 +83,9 @@ public sealed class S3LakeTests(LocalAws aws)
         await File.WriteAllBytesAsync(staged, content);
         var batch = new BatchManifest("x", [new StagedFile("x.0.parquet", "tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet")], ["input"]);
 
-        lake.Stage(area, [batch]);
+        await lake.StageAsync(area, [batch], CancellationToken.None);
         Assert.NotNull(await s3.GetObjectMetadataAsync(bucket, "lake/_staging/files/x.json"));
-        lake.Publish(area, [batch]);
+        await lake.PublishAsync(area, [batch], CancellationToken.None);
 
         using var response = await s3.GetObjectAsync(bucket, "lake/tls_events/event_date=2026-11-20/account_id=111111111111/part-x-0000.parquet");
         using var ms = new MemoryStream();

@@ -67,9 +67,9 @@ public sealed class CommitCrashTests
 
         public IInputCheckpoint InputCheckpoint => step == "checkpoint" ? new TornCheckpoint(inner.InputCheckpoint, checkpointedKeys, () => Crashed = true) : inner.InputCheckpoint;
 
-        public void Stage(StagingArea area, IReadOnlyList<BatchManifest> batches)
+        public async Task StageAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
         {
-            inner.Stage(area, batches);
+            await inner.StageAsync(area, batches, cancellationToken);
             if (step == "stage")
             {
                 // Died with the batch staged: its files and manifest are durable, the checkpoint has not moved.
@@ -78,23 +78,24 @@ public sealed class CommitCrashTests
             }
         }
 
-        public void Publish(StagingArea area, IReadOnlyList<BatchManifest> batches)
+        public Task PublishAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
         {
             Crashed = true;
             throw new IOException("crash before publishing");
         }
 
-        public void Discard(StagingArea area, BatchManifest batch) => inner.Discard(area, batch);
+        public Task DiscardAsync(StagingArea area, BatchManifest batch, CancellationToken cancellationToken) => inner.DiscardAsync(area, batch, cancellationToken);
 
-        public SinkRecovery Recover(StagingArea area, Func<BatchManifest, bool> committed) => inner.Recover(area, committed);
+        public Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken) =>
+            inner.RecoverAsync(area, committed, cancellationToken);
     }
 
     /// <summary>A checkpoint whose append is cut short after <paramref name="keep"/> entries, as a crash mid-write leaves it.</summary>
     private sealed class TornCheckpoint(IInputCheckpoint inner, int keep, Action crashed) : IInputCheckpoint
     {
-        public bool IsDone(string key) => inner.IsDone(key);
+        public ValueTask<bool> IsDoneAsync(string key, CancellationToken cancellationToken) => inner.IsDoneAsync(key, cancellationToken);
 
-        public void MarkDone(IEnumerable<(string BatchId, string Key)> entries)
+        public async Task MarkDoneAsync(IEnumerable<(string BatchId, string Key)> entries, CancellationToken cancellationToken)
         {
             var all = entries.ToList();
             if (all.Count == 0)
@@ -102,7 +103,7 @@ public sealed class CommitCrashTests
                 return;
             }
 
-            inner.MarkDone(all.Take(keep));
+            await inner.MarkDoneAsync(all.Take(keep), cancellationToken);
             crashed();
             throw new IOException("crash while checkpointing");
         }

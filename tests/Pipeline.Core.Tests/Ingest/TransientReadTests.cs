@@ -18,12 +18,12 @@ public sealed class TransientReadTests
 
         public string Describe => _inner.Describe;
 
-        public List<ArchiveInput> Scan(DateOnly? from, DateOnly? to, ScanCounts counts) => _inner.Scan(from, to, counts);
+        public Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken) => _inner.ScanAsync(from, to, counts, cancellationToken);
 
-        public Stream Open(ArchiveInput input)
+        public Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken)
         {
             Opens++;
-            return failing.Contains(Path.GetFileName(input.Path)) ? throw new IOException("Input/output error") : _inner.Open(input);
+            return failing.Contains(Path.GetFileName(input.Path)) ? throw new IOException("Input/output error") : _inner.OpenAsync(input, cancellationToken);
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed record CommittedBatch(string LastPosition, int Messages, int Fil
 /// decides when a batch is due (<see cref="FlushPolicy"/>) and commits it in the one order that loses nothing:
 /// its Parquet files are written and synced with a manifest in staging, then the source moves its checkpoint (the
 /// commit point), then the files are published (renamed into the table, or an upload's intent dropped); a batch
-/// whose checkpoint could not move is discarded and read again. Before reading, <see cref="Recover"/> finishes or
+/// whose checkpoint could not move is discarded and read again. Before reading, <see cref="RecoverAsync"/> finishes or
 /// removes what an earlier owner left, against the checkpoint. Files are named by the stream partition and the
 /// batch's first position, so a batch redone after a crash rewrites the same names.
 /// </summary>
@@ -106,46 +106,30 @@ internal sealed class StreamPump : IDisposable
     /// Commits the open batch: stages it durably, asks <paramref name="moveCheckpoint"/> to move the source's
     /// checkpoint past it (the commit point), then publishes it, or discards it when the checkpoint did not move.
     /// Returns the committed batch, or null when there was none or it was discarded. When moving the checkpoint
-    /// throws, whether it moved is unknown: the staged batch is kept for <see cref="Recover"/>, which resolves it
-    /// against the checkpoint, and the exception goes to the caller.
+    /// throws, whether it moved is unknown: the staged batch is kept for <see cref="RecoverAsync"/>, which resolves
+    /// it against the checkpoint, and the exception goes to the caller.
     /// </summary>
     /// <param name="moveCheckpoint">Moves the checkpoint to the batch's last position; false when it could not (then nothing of the batch is visible).</param>
-    public CommittedBatch? Commit(Func<PreparedBatch, bool> moveCheckpoint)
-    {
-        if (Prepare() is not { } batch)
-        {
-            return null;
-        }
-
-        var started = _time.GetTimestamp();
-        var moved = moveCheckpoint(batch);
-        return Finish(batch, moved, _time.GetElapsedTime(started));
-    }
-
-    /// <inheritdoc cref="Commit"/>
-    /// <param name="moveCheckpoint">Moves the checkpoint to the batch's last position; false when it could not (then nothing of the batch is visible).</param>
-    /// <param name="cancellationToken">Cancels moving the checkpoint (the batch is then discarded).</param>
+    /// <param name="cancellationToken">Cancels staging and moving the checkpoint (the batch is then left to recovery).</param>
     public async Task<CommittedBatch?> CommitAsync(Func<PreparedBatch, CancellationToken, Task<bool>> moveCheckpoint, CancellationToken cancellationToken)
     {
-        if (Prepare() is not { } batch)
+        if (await PrepareAsync(cancellationToken).ConfigureAwait(false) is not { } batch)
         {
             return null;
         }
 
         var started = _time.GetTimestamp();
         var moved = await moveCheckpoint(batch, cancellationToken).ConfigureAwait(false);
-        return Finish(batch, moved, _time.GetElapsedTime(started));
-    }
-
-    private CommittedBatch? Finish(PreparedBatch batch, bool moved, TimeSpan checkpointTime)
-    {
+        var checkpointTime = _time.GetElapsedTime(started);
         if (!moved)
         {
-            Discard(batch);
+            await _lake.DiscardAsync(_area, batch.Manifest, CancellationToken.None).ConfigureAwait(false);
             return null;
         }
 
-        Publish(batch);
+        // The checkpoint moved: publishing is not cancelled half-way (recovery would finish it, but later).
+        await _lake.PublishAsync(_area, [batch.Manifest], CancellationToken.None).ConfigureAwait(false);
+        _stats.BatchDone();
         return new CommittedBatch(batch.LastPosition, batch.Messages, batch.Files, batch.FlushTime, checkpointTime);
     }
 
@@ -176,8 +160,8 @@ internal sealed class StreamPump : IDisposable
     /// <summary>Publishes the open batch's record counts to the shared stats (call after a run of appends).</summary>
     public void PublishCounts() => _batch?.Sink.PublishCounts();
 
-    /// <summary>Writes and syncs the open batch with its manifest; null when there is none. Follow with Publish or Discard.</summary>
-    private PreparedBatch? Prepare()
+    /// <summary>Writes the open batch's files and stages them durably; null when there is none.</summary>
+    private async Task<PreparedBatch?> PrepareAsync(CancellationToken cancellationToken)
     {
         var batch = _batch;
         if (batch is null)
@@ -190,19 +174,9 @@ internal sealed class StreamPump : IDisposable
         batch.Sink.Complete();
         batch.Sink.Dispose();
         var manifest = batch.Staged.Manifest([batch.LastPosition!]);
-        _lake.Stage(_area, [manifest]);
+        await _lake.StageAsync(_area, [manifest], cancellationToken).ConfigureAwait(false);
         return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
     }
-
-    /// <summary>Makes a staged batch part of the table (its checkpoint moved).</summary>
-    private void Publish(PreparedBatch batch)
-    {
-        _lake.Publish(_area, [batch.Manifest]);
-        _stats.BatchDone();
-    }
-
-    /// <summary>Drops a staged batch (its checkpoint could not move: the stream partition belongs to another owner now).</summary>
-    private void Discard(PreparedBatch batch) => _lake.Discard(_area, batch.Manifest);
 
     /// <summary>Drops the open batch and its buffered rows (stop without commit, partition lost).</summary>
     public void Abandon()
@@ -230,14 +204,16 @@ internal sealed class StreamPump : IDisposable
     /// </summary>
     /// <param name="partitionStaging">The partition's staging folder (each owner's staging is a folder in it).</param>
     /// <param name="committed">Whether the checkpoint covers a batch ending at the given position.</param>
-    public (int Finished, int Discarded) Recover(string partitionStaging, Func<string, bool> committed)
+    /// <param name="cancellationToken">Stops the recovery; what is left is recovered by the next reader.</param>
+    public async Task<(int Finished, int Discarded)> RecoverAsync(string partitionStaging, Func<string, bool> committed, CancellationToken cancellationToken)
     {
         var own = Path.GetFullPath(_area.Directory);
         var owners = Directory.Exists(partitionStaging) ? Directory.EnumerateDirectories(partitionStaging).Select(Path.GetFullPath).ToList() : [];
         int finished = 0, discarded = 0;
         foreach (var dir in owners.Append(own).Distinct(StringComparer.Ordinal))
         {
-            var recovered = _lake.Recover(_area with { Directory = dir }, m => m.Inputs.Count == 1 && committed(m.Inputs[0]));
+            var recovered = await _lake.RecoverAsync(
+                _area with { Directory = dir }, m => ValueTask.FromResult(m.Inputs.Count == 1 && committed(m.Inputs[0])), cancellationToken).ConfigureAwait(false);
             finished += recovered.Finished.Count;
             discarded += recovered.Discarded;
             if (!string.Equals(dir, own, StringComparison.Ordinal))

@@ -32,7 +32,7 @@ public sealed class StreamPumpTests
         Directory.Exists(Path.Combine(lake, "tls_events")) ? LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(lake)}") : 0;
 
     [Fact]
-    public void Commit_CheckpointMoves_FilesPublishedAtTheLastPosition()
+    public async Task Commit_CheckpointMoves_FilesPublishedAtTheLastPosition()
     {
         using var dir = new TempDir();
         var lake = new LakeLayout(dir.Sub("lake"));
@@ -40,31 +40,33 @@ public sealed class StreamPumpTests
         Append(pump, 0, 10);
         string? movedTo = null;
 
-        var committed = pump.Commit(batch =>
-        {
-            // The commit point: the files are durable in staging, not yet in the table.
-            Assert.Equal(0, LakeRows(lake.Root));
-            movedTo = batch.LastPosition;
-            return true;
-        });
+        var committed = await pump.CommitAsync(
+            (batch, _) =>
+            {
+                // The commit point: the files are durable in staging, not yet in the table.
+                Assert.Equal(0, LakeRows(lake.Root));
+                movedTo = batch.LastPosition;
+                return Task.FromResult(true);
+            },
+            CancellationToken.None);
 
         Assert.NotNull(committed);
         Assert.Equal("00000000000000000009", movedTo);
         Assert.Equal(10, committed.Messages);
         Assert.Equal(10, LakeRows(lake.Root));
         Assert.False(pump.HasBatch);
-        Assert.Null(pump.Commit(_ => throw new InvalidOperationException("no batch: the checkpoint is not asked")));
+        Assert.Null(await pump.CommitAsync((_, _) => throw new InvalidOperationException("no batch: the checkpoint is not asked"), CancellationToken.None));
     }
 
     [Fact]
-    public void Commit_CheckpointRefused_NothingVisibleAndNothingLeft()
+    public async Task Commit_CheckpointRefused_NothingVisibleAndNothingLeft()
     {
         using var dir = new TempDir();
         var lake = new LakeLayout(dir.Sub("lake"));
         using var pump = Pump(lake, dir.Sub("staging"));
         Append(pump, 0, 10);
 
-        Assert.Null(pump.Commit(_ => false));
+        Assert.Null(await pump.CommitAsync((_, _) => Task.FromResult(false), CancellationToken.None));
 
         Assert.Equal(0, LakeRows(lake.Root));
         Assert.Empty(Directory.EnumerateFiles(dir.Sub("staging"), "*", SearchOption.AllDirectories));
@@ -73,7 +75,7 @@ public sealed class StreamPumpTests
     [Theory]
     [InlineData(true, 10)]
     [InlineData(false, 0)]
-    public void Commit_CheckpointThrows_KeptUntilRecoveryResolvesItAgainstTheCheckpoint(bool checkpointMoved, long rows)
+    public async Task Commit_CheckpointThrows_KeptUntilRecoveryResolvesItAgainstTheCheckpoint(bool checkpointMoved, long rows)
     {
         using var dir = new TempDir();
         var lake = new LakeLayout(dir.Sub("lake"));
@@ -82,12 +84,12 @@ public sealed class StreamPumpTests
             Append(pump, 0, 10);
 
             // A timeout: the checkpoint may or may not have moved, so the staged batch must survive.
-            Assert.Throws<TimeoutException>(() => pump.Commit(_ => throw new TimeoutException()));
+            await Assert.ThrowsAsync<TimeoutException>(() => pump.CommitAsync((_, _) => throw new TimeoutException(), CancellationToken.None));
             Assert.Equal(0, LakeRows(lake.Root));
         }
 
         using var next = Pump(lake, dir.Sub("staging"));
-        var (finished, discarded) = next.Recover(dir.Sub("staging"), last => checkpointMoved && string.CompareOrdinal(last, "00000000000000000009") <= 0);
+        var (finished, discarded) = await next.RecoverAsync(dir.Sub("staging"), last => checkpointMoved && string.CompareOrdinal(last, "00000000000000000009") <= 0, CancellationToken.None);
 
         Assert.Equal(checkpointMoved ? 1 : 0, finished);
         Assert.Equal(checkpointMoved ? 0 : 1, Math.Min(1, discarded));
@@ -95,7 +97,7 @@ public sealed class StreamPumpTests
     }
 
     [Fact]
-    public async Task CommitAsync_SameOrderAsCommit_PublishedAfterTheCheckpoint()
+    public async Task CommitAsync_CheckpointAwaited_PublishedAfterIt()
     {
         using var dir = new TempDir();
         var lake = new LakeLayout(dir.Sub("lake"));
@@ -141,7 +143,7 @@ public sealed class StreamPumpTests
     }
 
     [Fact]
-    public void Polled_CaughtUpOnlyOnceNothingIsBuffered_IdleSinceSet()
+    public async Task Polled_CaughtUpOnlyOnceNothingIsBuffered_IdleSinceSet()
     {
         using var dir = new TempDir();
         var lake = new LakeLayout(dir.Sub("lake"));
@@ -150,7 +152,7 @@ public sealed class StreamPumpTests
         pump.Polled(caughtUp: true);
         Assert.Null(pump.IdleSince);
 
-        Assert.NotNull(pump.Commit(_ => true));
+        Assert.NotNull(await pump.CommitAsync((_, _) => Task.FromResult(true), CancellationToken.None));
         pump.Polled(caughtUp: true);
         Assert.Equal(_time.GetUtcNow(), pump.IdleSince);
 
