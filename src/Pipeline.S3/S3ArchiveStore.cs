@@ -43,12 +43,12 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
 
     public string Describe => $"s3://{location.Bucket}/{location.Prefix}";
 
-    public async Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken)
+    public async Task<List<ArchiveInput>> ScanAsync(DateOnly? firstDay, DateOnly? lastDay, ScanCounts counts, CancellationToken cancellationToken)
     {
         try
         {
             var objects = new List<S3Object>();
-            foreach (var dayPrefix in await DayPrefixesAsync(from, to, cancellationToken).ConfigureAwait(false))
+            foreach (var dayPrefix in await DayPrefixesAsync(firstDay, lastDay, cancellationToken).ConfigureAwait(false))
             {
                 objects.AddRange(await S3Listing.ObjectsAsync(s3, location.Bucket, dayPrefix, cancellationToken).ConfigureAwait(false));
             }
@@ -62,7 +62,7 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
                     continue;
                 }
 
-                if (input.DeliveryDate is { } delivered && ((from is { } f && delivered < f) || (to is { } t && delivered > t.AddDays(1))))
+                if (input.DeliveryDate is { } delivered && ((firstDay is { } f && delivered < f) || (lastDay is { } t && delivered > t.AddDays(1))))
                 {
                     counts.OutsideDateRange++;
                     continue;

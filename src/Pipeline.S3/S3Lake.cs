@@ -135,8 +135,8 @@ public sealed class S3Lake : ILakeSink
         }
     }
 
-    private Task DeleteAsync(string key, CancellationToken cancellationToken) =>
-        S3Retry.RunAsync(ct => _s3.DeleteObjectAsync(_bucket, key, ct), cancellationToken).AsTask();
+    private async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        await S3Retry.RunAsync(ct => _s3.DeleteObjectAsync(_bucket, key, ct), cancellationToken).ConfigureAwait(false);
 
     private async Task DeleteTargetsAsync(IEnumerable<string> targets, CancellationToken cancellationToken)
     {

@@ -39,7 +39,9 @@ public static class KplAggregate
 
         var body = blob[Magic.Length..^DigestLength];
         Span<byte> digest = stackalloc byte[DigestLength];
+#pragma warning disable CA5351 // The KPL aggregation format's checksum is MD5; it detects damage, it protects nothing.
         MD5.HashData(body, digest);
+#pragma warning restore CA5351
         if (!digest.SequenceEqual(blob[^DigestLength..]))
         {
             checksumMismatch = true;
@@ -203,7 +205,9 @@ public static class KplAggregate
         var result = new byte[Magic.Length + bodyBytes.Length + DigestLength];
         Magic.CopyTo(result);
         bodyBytes.CopyTo(result, Magic.Length);
+#pragma warning disable CA5351 // The KPL aggregation format's checksum is MD5; it detects damage, it protects nothing.
         MD5.HashData(bodyBytes, result.AsSpan(Magic.Length + bodyBytes.Length));
+#pragma warning restore CA5351
         return result;
     }
 

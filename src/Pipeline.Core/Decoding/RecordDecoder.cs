@@ -700,7 +700,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>After a failed read: is the value cut by the window (need more), or damaged?</summary>
-    private Found Completeness(ReadOnlySpan<byte> w, bool final, out string? error)
+    private static Found Completeness(ReadOnlySpan<byte> w, bool final, out string? error)
     {
         error = null;
         var r = new Utf8JsonReader(w, isFinalBlock: false, new JsonReaderState(MultiValue));

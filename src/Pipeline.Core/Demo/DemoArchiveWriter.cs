@@ -123,6 +123,8 @@ public static class DemoArchiveWriter
         return truth;
     }
 
+    private static readonly string[] SubscriptionFilters = ["to-firehose"];
+
     private static void WriteAccountDay(string directory, DemoShape shape, string account, DateOnly day,
         SortedDictionary<(string Region, DateTime Delivered), List<byte[]>> files, DemoTruth truth, Random rng)
     {
@@ -466,7 +468,7 @@ public static class DemoArchiveWriter
                 ["owner"] = account,
                 ["logGroup"] = "aws-cloudtrail-logs-org",
                 ["logStream"] = $"{account}_CloudTrail_ap-southeast-2",
-                ["subscriptionFilters"] = new[] { "to-firehose" },
+                ["subscriptionFilters"] = SubscriptionFilters,
                 ["logEvents"] = messages.ToArray(),
             })));
         }

@@ -10,7 +10,7 @@ public interface IArchiveStore
     string Describe { get; }
 
     /// <summary>The inputs, in a stable order, pruned by delivery date where the layout allows.</summary>
-    Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken);
+    Task<List<ArchiveInput>> ScanAsync(DateOnly? firstDay, DateOnly? lastDay, ScanCounts counts, CancellationToken cancellationToken);
 
     /// <summary>
     /// Opens an input for reading. A failure to open it (I/O, permissions, the object store's errors after its own
@@ -25,7 +25,7 @@ public sealed class LocalArchiveStore(string source) : IArchiveStore
 {
     public string Describe => source;
 
-    public Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken)
+    public Task<List<ArchiveInput>> ScanAsync(DateOnly? firstDay, DateOnly? lastDay, ScanCounts counts, CancellationToken cancellationToken)
     {
         if (!File.Exists(source) && !Directory.Exists(source))
         {
@@ -34,7 +34,7 @@ public sealed class LocalArchiveStore(string source) : IArchiveStore
 
         try
         {
-            return Task.FromResult(ArchiveScanner.Scan(source, from, to, counts));
+            return Task.FromResult(ArchiveScanner.Scan(source, firstDay, lastDay, counts));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -241,9 +241,9 @@ public sealed class DuckDbLake : IDisposable
     };
 
     /// <summary>A list column in ordinal order (array_agg gives no order).</summary>
-    private static IReadOnlyList<string> Sorted(System.Data.Common.DbDataReader r, int i) => List(r, i).Order(StringComparer.Ordinal).ToList();
+    private static List<string> Sorted(System.Data.Common.DbDataReader r, int i) => List(r, i).Order(StringComparer.Ordinal).ToList();
 
-    private static IReadOnlyList<string> List(System.Data.Common.DbDataReader r, int i) =>
+    private static List<string> List(System.Data.Common.DbDataReader r, int i) =>
         r.IsDBNull(i) ? [] : ((System.Collections.IEnumerable)r.GetValue(i)).Cast<object?>().Where(v => v is not null).Select(v => v!.ToString()!).ToList();
 }
 

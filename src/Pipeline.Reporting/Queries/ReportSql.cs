@@ -72,7 +72,7 @@ public static class ReportSql
         }
 
         // A sentinel row keeps VALUES non-empty when there is no owners file; no account has that ID.
-        var owners = string.Join(", ", new[] { "000000000000" }.Concat(p.OwnerAccounts.Order(StringComparer.Ordinal)).Select(id => $"('{id}')"));
+        var owners = string.Join(", ", p.OwnerAccounts.Order(StringComparer.Ordinal).Prepend("000000000000").Select(id => $"('{id}')"));
         return sql
             .Replace("${from_date}", p.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("${to_date}", p.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), StringComparison.Ordinal)

@@ -18,7 +18,7 @@ public sealed class TransientReadTests
 
         public string Describe => _inner.Describe;
 
-        public Task<List<ArchiveInput>> ScanAsync(DateOnly? from, DateOnly? to, ScanCounts counts, CancellationToken cancellationToken) => _inner.ScanAsync(from, to, counts, cancellationToken);
+        public Task<List<ArchiveInput>> ScanAsync(DateOnly? firstDay, DateOnly? lastDay, ScanCounts counts, CancellationToken cancellationToken) => _inner.ScanAsync(firstDay, lastDay, counts, cancellationToken);
 
         public Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken)
         {
