@@ -37,8 +37,10 @@ public sealed class KafkaStats
     /// <summary>Partitions assigned to this consumer now.</summary>
     public ConcurrentDictionary<string, byte> Assigned { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Every partition this consumer was ever assigned, in order.</summary>
-    public ConcurrentQueue<string> AssignmentLog { get; } = new();
+    /// <summary>Raised as each partition is assigned to this consumer (after its staging was recovered).</summary>
+    public event Action<string>? PartitionAssigned;
+
+    internal void OnAssigned(string partition) => PartitionAssigned?.Invoke(partition);
 
     internal void Message(long bytes)
     {
@@ -325,7 +327,7 @@ public sealed partial class KafkaIngest(
 
         _partitions[tp] = writer;
         Stats.Assigned[tp.ToString()] = 0;
-        Stats.AssignmentLog.Enqueue(tp.ToString());
+        Stats.OnAssigned(tp.ToString());
         Started = true;
         LogAssigned(_log, tp.ToString(), committed.ToString());
     }

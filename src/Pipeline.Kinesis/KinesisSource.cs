@@ -13,7 +13,7 @@ using Pipeline.Lake;
 namespace Pipeline.Kinesis;
 
 /// <summary>
-/// Builds a ready <see cref="StreamIngest"/> from options: credentials from AWSSDK.Core's default chain (environment,
+/// Builds a ready <see cref="KinesisIngest"/> from options: credentials from AWSSDK.Core's default chain (environment,
 /// profile, web identity/IRSA, container and instance roles), the Kinesis client, and the lease store (DynamoDB when
 /// a lease table is named, else the lake's local checkpoint file). The CLI and the worker both start streams here.
 /// </summary>
@@ -58,7 +58,7 @@ public sealed class KinesisSource : IDisposable
         }
 
         WorkerId = owner;
-        Ingest = new StreamIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<StreamIngest>(), budget);
+        Ingest = new KinesisIngest(options, ingest, Client, Store, owner, lake, time, loggers.CreateLogger<KinesisIngest>(), budget);
         _owned.Add(Ingest);
     }
 
@@ -66,7 +66,7 @@ public sealed class KinesisSource : IDisposable
 
     public ILeaseStore Store { get; }
 
-    public StreamIngest Ingest { get; }
+    public KinesisIngest Ingest { get; }
 
     public string WorkerId { get; }
 

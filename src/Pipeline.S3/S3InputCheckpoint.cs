@@ -9,7 +9,7 @@ namespace Pipeline.S3;
 /// <summary>
 /// The backfills' input checkpoint of an S3 lake, in the bucket: one object per committed batch and delivery day
 /// under <c>_checkpoints/files/DAY/</c>, so another machine can resume the run. A run reads a day's objects when it
-/// first meets that day (<see cref="CheckpointShard"/>), not the whole history. Objects of older lakes directly
+/// first meets that day (<see cref="CheckpointDay"/>), not the whole history. Objects of older lakes directly
 /// under <c>_checkpoints/files/</c> are read at start.
 /// </summary>
 internal sealed class S3InputCheckpoint : IInputCheckpoint
@@ -34,13 +34,13 @@ internal sealed class S3InputCheckpoint : IInputCheckpoint
 
     public async ValueTask<bool> IsDoneAsync(string key, CancellationToken cancellationToken)
     {
-        await EnsureLoadedAsync(CheckpointShard.Of(key), cancellationToken).ConfigureAwait(false);
+        await EnsureLoadedAsync(CheckpointDay.Of(key), cancellationToken).ConfigureAwait(false);
         return _done.ContainsKey(key);
     }
 
     public async Task MarkDoneAsync(IEnumerable<(string BatchId, string Key)> entries, CancellationToken cancellationToken)
     {
-        foreach (var batch in entries.GroupBy(e => (e.BatchId, Shard: CheckpointShard.Of(e.Key))))
+        foreach (var batch in entries.GroupBy(e => (e.BatchId, Shard: CheckpointDay.Of(e.Key))))
         {
             await EnsureLoadedAsync(batch.Key.Shard, cancellationToken).ConfigureAwait(false);
             var keys = batch.Select(e => e.Key).ToList();

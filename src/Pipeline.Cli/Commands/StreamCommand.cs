@@ -54,8 +54,8 @@ internal static class StreamCommand
         var kinesis = Resolve<KinesisSource>(services);
         var stats = kinesis.Ingest.Stats;
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => Line(stats, elapsed));
-        using var metrics = CliMetrics.Start(meters => new Pipeline.Kinesis.Diagnostics.StreamMetrics(meters, stats, TimeProvider.System));
-        StreamResult result;
+        using var metrics = CliMetrics.Start(meters => new Pipeline.Kinesis.Diagnostics.KinesisMetrics(meters, stats, TimeProvider.System));
+        KinesisResult result;
         try
         {
             result = await kinesis.Ingest.RunAsync(ct).ConfigureAwait(false);
@@ -141,7 +141,7 @@ internal static class StreamCommand
         }
     }
 
-    private static string Line(StreamStats stats, double elapsed)
+    private static string Line(KinesisStats stats, double elapsed)
     {
         var lag = stats.MillisBehindLatest.IsEmpty ? 0 : stats.MillisBehindLatest.Values.Max();
         return string.Create(

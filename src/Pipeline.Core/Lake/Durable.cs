@@ -6,7 +6,7 @@ namespace Pipeline.Lake;
 /// fsync for files and directories, and atomic replace. A rename is durable only once the directory that
 /// holds it is synced, which .NET has no API for, hence the two libc calls.
 /// </summary>
-internal static partial class Durable
+public static partial class Durable
 {
     /// <summary>Flushes a written file's data to disk.</summary>
     public static void SyncFile(string path)

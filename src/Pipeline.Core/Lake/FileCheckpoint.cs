@@ -5,7 +5,7 @@ namespace Pipeline.Lake;
 
 /// <summary>
 /// The set of inputs whose rows are durable in the lake: append-only JSON-lines files, one per delivery day
-/// (<see cref="CheckpointShard"/>), each synced after every append and read only when a run first meets that day.
+/// (<see cref="CheckpointDay"/>), each synced after every append and read only when a run first meets that day.
 /// A line cut short by a crash is ignored on load: its batch is still staged, and recovery publishes it and marks it
 /// again when any other of its inputs made it, or removes it to be read again when none did. A lake written before the files were split keeps its single <c>files.jsonl</c>, read whole at start.
 /// </summary>
@@ -39,7 +39,7 @@ internal sealed class FileCheckpoint : IInputCheckpoint
     {
         lock (_gate)
         {
-            EnsureLoaded(CheckpointShard.Of(key));
+            EnsureLoaded(CheckpointDay.Of(key));
             return _done.Contains(key);
         }
     }
@@ -53,7 +53,7 @@ internal sealed class FileCheckpoint : IInputCheckpoint
             var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (batchId, key) in entries)
             {
-                var shard = CheckpointShard.Of(key);
+                var shard = CheckpointDay.Of(key);
                 EnsureLoaded(shard);
                 if (_done.Contains(key) || !keys.Add(key))
                 {

@@ -142,22 +142,6 @@ public sealed class KinesisClient : IDisposable
             w.WriteNumber("ShardCount", shards);
         }, null, ct);
 
-    public Task SplitShardAsync(StreamRef stream, string shardId, string newStartingHashKey, CancellationToken ct) =>
-        CallAsync<object>("SplitShard", w =>
-        {
-            WriteStream(w, stream);
-            w.WriteString("ShardToSplit", shardId);
-            w.WriteString("NewStartingHashKey", newStartingHashKey);
-        }, null, ct);
-
-    public Task MergeShardsAsync(StreamRef stream, string shardId, string adjacentShardId, CancellationToken ct) =>
-        CallAsync<object>("MergeShards", w =>
-        {
-            WriteStream(w, stream);
-            w.WriteString("ShardToMerge", shardId);
-            w.WriteString("AdjacentShardToMerge", adjacentShardId);
-        }, null, ct);
-
     /// <summary>Puts up to 500 records; returns per-record results (a partial failure is not an exception).</summary>
     public Task<PutRecordsResponse> PutRecordsAsync(StreamRef stream, IReadOnlyList<(string PartitionKey, ReadOnlyMemory<byte> Data)> records, CancellationToken ct) =>
         CallAsync(
@@ -202,7 +186,7 @@ public sealed class KinesisClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static void WriteStream(Utf8JsonWriter w, StreamRef stream)
+    internal static void WriteStream(Utf8JsonWriter w, StreamRef stream)
     {
         if (stream.Arn is not null)
         {
@@ -214,7 +198,7 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    private Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct) =>
+    internal Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct) =>
         CallParsedAsync<T>(operation, body, type is null ? _ => default! : json => JsonSerializer.Deserialize(json, type) ?? throw new JsonException("empty response"), ct);
 
     private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct)

@@ -36,7 +36,7 @@ internal sealed record StreamContext(
     ILeaseStore Store,
     string Owner,
     ILakeSink Lake,
-    StreamStats Stats,
+    KinesisStats Stats,
     TimeProvider Time,
     ILogger Log,
     MemoryBudget Budget)
@@ -79,7 +79,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
     public async Task<ShardOutcome> RunAsync(CancellationToken stop, CancellationToken abort)
     {
         await RecoverAsync(abort).ConfigureAwait(false);
-        context.Stats.ShardLog.Enqueue((_shardId, "taken"));
+        context.Stats.Shard(_shardId, "taken");
         context.Stats.HeldShards[_shardId] = 0;
         context.Stats.LastCheckpoint[_shardId] = context.Time.GetUtcNow();
         try
@@ -88,13 +88,13 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
         }
         catch (LeaseLostException)
         {
-            context.Stats.ShardLog.Enqueue((_shardId, "lost"));
+            context.Stats.Shard(_shardId, "lost");
             Log.LeaseLost(context.Log, _shardId);
             return ShardOutcome.LeaseLost;
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            context.Stats.ShardLog.Enqueue((_shardId, "lost"));
+            context.Stats.Shard(_shardId, "lost");
             Log.LeaseLost(context.Log, _shardId);
             return ShardOutcome.LeaseLost;
         }
@@ -168,7 +168,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
                 await CommitAsync(ended: true, abort).ConfigureAwait(false);
                 Log.ShardEnded(context.Log, _shardId);
                 context.Stats.EndedShards[_shardId] = 0;
-                context.Stats.ShardLog.Enqueue((_shardId, "ended"));
+                context.Stats.Shard(_shardId, "ended");
                 return ShardOutcome.Ended;
             }
 
@@ -211,7 +211,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
         if (ended)
         {
             // Logged before the store says so: a child may be taken the moment the end is checkpointed.
-            context.Stats.ShardLog.Enqueue((_shardId, "ending"));
+            context.Stats.Shard(_shardId, "ending");
         }
 
         if (!_pump.HasBatch)

@@ -58,7 +58,7 @@ internal static class WorkerServices
         {
             services.AddKinesisIngest(configuration);
             services.AddSingleton<IWorkerSource>(sp => new KinesisWorkerSource(sp.GetRequiredService<KinesisSource>()));
-            services.AddSingleton<IDisposable>(sp => new StreamMetrics(
+            services.AddSingleton<IDisposable>(sp => new KinesisMetrics(
                 sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KinesisSource>().Ingest.Stats, sp.GetRequiredService<TimeProvider>()));
         }
 

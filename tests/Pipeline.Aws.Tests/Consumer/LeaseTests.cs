@@ -96,7 +96,7 @@ public sealed class LeaseTests(LocalAws aws)
                 Assert.Fail(string.Join(" | ", ls.Select(l => $"{l.ShardId} {l.Owner} {l.Counter}")) + $" A {string.Join(',', a.Ingest.Stats.HeldShards.Keys)} B {string.Join(',', b.Ingest.Stats.HeldShards.Keys)}\n" + string.Join('\n', logsA.Lines.Concat(logsB.Lines).Order()));
             }
 
-            Assert.True(balanced.Elapsed < TimeSpan.FromSeconds(30), $"not balanced: a holds {string.Join(',', a.Ingest.Stats.HeldShards.Keys)} ({string.Join(' ', a.Ingest.Stats.ShardLog)}), b holds {string.Join(',', b.Ingest.Stats.HeldShards.Keys)} ({string.Join(' ', b.Ingest.Stats.ShardLog)})");
+            Assert.True(balanced.Elapsed < TimeSpan.FromSeconds(30), $"not balanced: a holds {string.Join(',', a.Ingest.Stats.HeldShards.Keys)}, b holds {string.Join(',', b.Ingest.Stats.HeldShards.Keys)}");
             await Task.Delay(50);
         }
 

@@ -25,7 +25,7 @@ internal static class StreamHarness
     public static KinesisSource Source(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null) =>
         new(options, new IngestOptions { MemoryBudgetMiB = 64 }, new Pipeline.Lake.LocalLake(lake), TimeProvider.System, logs ?? NullLoggerFactory.Instance, LocalAws.Credentials, handler);
 
-    public static async Task<StreamResult> RunAsync(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    public static async Task<KinesisResult> RunAsync(KinesisSourceOptions options, string lake, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
         using var source = Source(options, lake, handler);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));

@@ -58,6 +58,8 @@ public sealed class StreamIngestTests(LocalAws aws)
         var options = StreamHarness.Options(aws, name);
         options.UntilIdle = TimeSpan.FromSeconds(3);
         using var source = StreamHarness.Source(options, tmp.Path);
+        var shardLog = new System.Collections.Concurrent.ConcurrentQueue<(string ShardId, string Event)>();
+        source.Ingest.Stats.ShardChanged += (shard, change) => shardLog.Enqueue((shard, change));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         using (client)
         {
@@ -85,7 +87,7 @@ public sealed class StreamIngestTests(LocalAws aws)
             Assert.Equal(3 + 2 + 1, all.Count);
 
             // Parent-before-child: every child started only after each of its parents was read to its end.
-            var log = source.Ingest.Stats.ShardLog.ToList();
+            var log = shardLog.ToList();
             foreach (var child in all.Where(s => s.Parents.Count > 0))
             {
                 var started = log.FindIndex(e => e.ShardId == child.ShardId && e.Event == "taken");

@@ -13,9 +13,9 @@ public sealed class CheckpointTests
     [InlineData(Nov20, "2026-11-20")]
     [InlineData("s3://trail-bucket/AWSLogs/o-x/222222222222/CloudTrail/us-east-1/2026/01/02/f.json.gz|1|", "2026-01-02")]
     [InlineData("2026/11/22/f.json|1|", "2026-11-22")]
-    [InlineData(Export, CheckpointShard.Other)]
-    [InlineData("exports/x.json|1|from=2026/11/20/", CheckpointShard.Other)] // the filter part is not the path
-    public void Of_Key_IsTheDeliveryDayOfItsPath(string key, string shard) => Assert.Equal(shard, CheckpointShard.Of(key));
+    [InlineData(Export, CheckpointDay.Other)]
+    [InlineData("exports/x.json|1|from=2026/11/20/", CheckpointDay.Other)] // the filter part is not the path
+    public void Of_Key_IsTheDeliveryDayOfItsPath(string key, string shard) => Assert.Equal(shard, CheckpointDay.Of(key));
 
     [Fact]
     public void MarkDone_KeysOfSeveralDays_OneFilePerDayAndANewInstanceKnowsThem()

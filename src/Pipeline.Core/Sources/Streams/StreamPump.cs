@@ -22,7 +22,7 @@ public sealed record FlushPolicy(long MaxBytes, TimeSpan MaxAge, bool WhenCaught
 /// <param name="Files">Files it added to the table.</param>
 /// <param name="FlushTime">Writing and syncing its files.</param>
 /// <param name="CheckpointTime">Moving the checkpoint.</param>
-internal sealed record CommittedBatch(string LastPosition, int Messages, int Files, TimeSpan FlushTime, TimeSpan CheckpointTime);
+public sealed record CommittedBatch(string LastPosition, int Messages, int Files, TimeSpan FlushTime, TimeSpan CheckpointTime);
 
 /// <summary>
 /// The one pump from a stream partition (a Kinesis shard, a Kafka partition) into the lake, shared by every stream
@@ -35,7 +35,7 @@ internal sealed record CommittedBatch(string LastPosition, int Messages, int Fil
 /// removes what an earlier owner left, against the checkpoint. Files are named by the stream partition and the
 /// batch's first position, so a batch redone after a crash rewrites the same names.
 /// </summary>
-internal sealed class StreamPump : IDisposable
+public sealed class StreamPump : IDisposable
 {
     private readonly ILakeSink _lake;
     private readonly StagingArea _area;
@@ -250,7 +250,7 @@ internal sealed class StreamPump : IDisposable
 }
 
 /// <summary>A batch written and synced with its manifest, waiting for its checkpoint to move.</summary>
-internal sealed record PreparedBatch(BatchManifest Manifest, string LastPosition, int Messages, TimeSpan FlushTime)
+public sealed record PreparedBatch(BatchManifest Manifest, string LastPosition, int Messages, TimeSpan FlushTime)
 {
     public int Files => Manifest.Files.Count;
 }

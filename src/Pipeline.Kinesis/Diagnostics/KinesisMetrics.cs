@@ -7,17 +7,17 @@ namespace Pipeline.Kinesis.Diagnostics;
 /// <summary>
 /// The stream ingest's OpenTelemetry instruments, on the meter <see cref="MeterName"/>: records and bytes in, events
 /// written, rejects by reason, files, MillisBehindLatest and checkpoint age per shard, flush and checkpoint latency.
-/// Counters read the live <see cref="StreamStats"/>, so the hot path pays nothing for them.
+/// Counters read the live <see cref="KinesisStats"/>, so the hot path pays nothing for them.
 /// </summary>
-public sealed class StreamMetrics : IDisposable
+public sealed class KinesisMetrics : IDisposable
 {
     public const string MeterName = IngestInstruments.MeterName;
     private readonly Meter _meter;
-    private readonly StreamStats _stats;
+    private readonly KinesisStats _stats;
     private readonly Histogram<double> _flush;
     private readonly Histogram<double> _checkpoint;
 
-    public StreamMetrics(IMeterFactory meters, StreamStats stats, TimeProvider time)
+    public KinesisMetrics(IMeterFactory meters, KinesisStats stats, TimeProvider time)
     {
         _stats = stats;
         _meter = meters.Create(MeterName);

@@ -4,7 +4,7 @@ using Pipeline.Ingest;
 namespace Pipeline.Kinesis.Consumer;
 
 /// <summary>Live figures of a stream ingest: the shared ingest counters plus what is per shard.</summary>
-public sealed class StreamStats
+public sealed class KinesisStats
 {
     private long _kinesisRecords;
     private long _kinesisBytes;
@@ -47,10 +47,12 @@ public sealed class StreamStats
     public ConcurrentDictionary<string, byte> EndedShards { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Shards taken and ended by this worker, in order: <c>taken</c>; <c>ending</c> (read to its end, the end about to
-    /// be checkpointed); <c>ended</c>; <c>lost</c>.
+    /// Raised as this worker takes and ends shards, in order: <c>taken</c>; <c>ending</c> (read to its end, the end
+    /// about to be checkpointed); <c>ended</c>; <c>lost</c>. Raised on the shard's reader, before what it announces.
     /// </summary>
-    public ConcurrentQueue<(string ShardId, string Event)> ShardLog { get; } = new();
+    public event Action<string, string>? ShardChanged;
+
+    internal void Shard(string shardId, string change) => ShardChanged?.Invoke(shardId, change);
 
     /// <summary>Raised after each commit with the time to write and sync the batch, and the time to move the checkpoint.</summary>
     public event Action<TimeSpan, TimeSpan>? Committed;

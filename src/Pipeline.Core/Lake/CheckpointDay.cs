@@ -8,7 +8,7 @@ namespace Pipeline.Lake;
 /// memory and start-up time. The day is the <c>YYYY/MM/DD/</c> of the input's path (CloudTrail's layout); inputs
 /// without one share the shard <see cref="Other"/>.
 /// </summary>
-public static partial class CheckpointShard
+public static partial class CheckpointDay
 {
     /// <summary>The shard of keys whose path names no day.</summary>
     public const string Other = "other";

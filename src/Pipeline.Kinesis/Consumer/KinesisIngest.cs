@@ -10,7 +10,7 @@ using Pipeline.Sources.Streams;
 namespace Pipeline.Kinesis.Consumer;
 
 /// <summary>What a stream ingest did before it stopped.</summary>
-public sealed record StreamResult(StreamStats Stats, TimeSpan Elapsed, bool StoppedIdle);
+public sealed record KinesisResult(KinesisStats Stats, TimeSpan Elapsed, bool StoppedIdle);
 
 /// <summary>
 /// Reads a Kinesis stream into the lake. A coordinator loop lists shards, keeps a lease per shard, renews the ones
@@ -19,7 +19,7 @@ public sealed record StreamResult(StreamStats Stats, TimeSpan Elapsed, bool Stop
 /// <see cref="ShardConsumer"/> per held shard. A shard whose parents have not been read to their end waits, so
 /// after a split or merge every record is read in order of its hash key's history.
 /// </summary>
-public sealed class StreamIngest : IDisposable
+public sealed class KinesisIngest : IDisposable
 {
     private readonly StreamContext _context;
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -27,16 +27,16 @@ public sealed class StreamIngest : IDisposable
     private readonly Dictionary<string, long> _retryAfter = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
-    public StreamIngest(
-        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, ILakeSink lake, TimeProvider time, ILogger<StreamIngest>? logger = null,
+    public KinesisIngest(
+        KinesisSourceOptions options, IngestOptions ingest, KinesisClient client, ILeaseStore store, string owner, ILakeSink lake, TimeProvider time, ILogger<KinesisIngest>? logger = null,
         MemoryBudget? budget = null)
     {
         _context = new StreamContext(
-            client, StreamRef.Parse(options.Stream), options, ingest, store, owner, lake, new StreamStats(), time, (ILogger?)logger ?? NullLogger.Instance,
+            client, StreamRef.Parse(options.Stream), options, ingest, store, owner, lake, new KinesisStats(), time, (ILogger?)logger ?? NullLogger.Instance,
             budget ?? MemoryBudget.FromMiB(ingest.MemoryBudgetMiB));
     }
 
-    public StreamStats Stats => _context.Stats;
+    public KinesisStats Stats => _context.Stats;
 
     /// <summary>Leases this worker holds now (for readiness).</summary>
     public int HeldLeases => _context.Stats.HeldShards.Count;
@@ -45,7 +45,7 @@ public sealed class StreamIngest : IDisposable
     public bool Started { get; private set; }
 
     /// <summary>Runs until <paramref name="stop"/> (then flushes, checkpoints and releases every lease) or until idle.</summary>
-    public async Task<StreamResult> RunAsync(CancellationToken stop)
+    public async Task<KinesisResult> RunAsync(CancellationToken stop)
     {
         var time = _context.Time;
         var started = time.GetTimestamp();
@@ -137,7 +137,7 @@ public sealed class StreamIngest : IDisposable
             _running.Clear();
         }
 
-        return new StreamResult(_context.Stats, time.GetElapsedTime(started), stoppedIdle);
+        return new KinesisResult(_context.Stats, time.GetElapsedTime(started), stoppedIdle);
     }
 
     /// <summary>One coordinator round. Returns true when nothing is left to do: every readable shard idle.</summary>
