@@ -71,6 +71,15 @@ internal static class StreamCommand
         await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
         await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
         await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
+        if (result.Unwritten.Count > 0)
+        {
+            foreach (var line in result.Unwritten)
+            {
+                await err.WriteLineAsync("pipeline: error: not written at stop: " + line).ConfigureAwait(false);
+            }
+
+            return 1;
+        }
 
         ct.ThrowIfCancellationRequested();
         return 0;

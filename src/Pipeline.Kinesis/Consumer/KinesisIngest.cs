@@ -10,7 +10,14 @@ using Pipeline.Sources.Streams;
 namespace Pipeline.Kinesis.Consumer;
 
 /// <summary>What a stream ingest did before it stopped.</summary>
-public sealed record KinesisResult(KinesisStats Stats, TimeSpan Elapsed, bool StoppedIdle);
+/// <param name="Stats">Its figures.</param>
+/// <param name="Elapsed">How long it ran.</param>
+/// <param name="StoppedIdle">Whether it stopped because every shard was caught up and idle.</param>
+/// <param name="Unwritten">
+/// Shards whose last batch could not be committed when the ingest stopped: what was read after their checkpoint
+/// was not written, and is read again from the checkpoint by the next owner.
+/// </param>
+public sealed record KinesisResult(KinesisStats Stats, TimeSpan Elapsed, bool StoppedIdle, IReadOnlyList<string> Unwritten);
 
 /// <summary>
 /// Reads a Kinesis stream into the lake. A coordinator loop lists shards, keeps a lease per shard, renews the ones
@@ -58,6 +65,7 @@ public sealed class KinesisIngest : IDisposable
         long? quietSince = null;
         var stoppedIdle = false;
         var failures = 0;
+        var unwritten = new List<string>();
         try
         {
             while (!stop.IsCancellationRequested)
@@ -126,7 +134,9 @@ public sealed class KinesisIngest : IDisposable
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    // The final flush failed: nothing after the checkpoint is in the lake, and the stop must say so.
                     Log.ShardFailed(_context.Log, shardId, e);
+                    unwritten.Add($"{running.Consumer}: what was read after the checkpoint was not written ({e.Message}); it is read again from the checkpoint");
                 }
                 finally
                 {
@@ -137,7 +147,7 @@ public sealed class KinesisIngest : IDisposable
             _running.Clear();
         }
 
-        return new KinesisResult(_context.Stats, time.GetElapsedTime(started), stoppedIdle);
+        return new KinesisResult(_context.Stats, time.GetElapsedTime(started), stoppedIdle, unwritten);
     }
 
     /// <summary>One coordinator round. Returns true when nothing is left to do: every readable shard idle.</summary>

@@ -27,7 +27,15 @@ internal sealed class KinesisWorkerSource(KinesisSource source) : IWorkerSource
 
     public long EventsWritten => source.Ingest.Stats.Ingest.EventsWritten;
 
-    public async Task<long> RunAsync(CancellationToken stop) => (await source.Ingest.RunAsync(stop).ConfigureAwait(false)).Stats.Ingest.EventsWritten;
+    public async Task<long> RunAsync(CancellationToken stop)
+    {
+        var result = await source.Ingest.RunAsync(stop).ConfigureAwait(false);
+
+        // A final batch that could not be committed is read again by the next owner, but the exit says so.
+        return result.Unwritten.Count == 0
+            ? result.Stats.Ingest.EventsWritten
+            : throw new Pipeline.Ingest.IngestException("not written at stop: " + string.Join("; ", result.Unwritten));
+    }
 }
 
 /// <summary>A Kafka topic.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Pipeline.Kinesis.Client;
+using Pipeline.Kinesis.Consumer;
 using Pipeline.Aws.Tests.Support;
 
 namespace Pipeline.Aws.Tests.Consumer;
@@ -25,6 +26,50 @@ public sealed class StreamIngestTests(LocalAws aws)
         Assert.Equal(feeder.ControlMessages, result.Stats.Ingest.ControlMessages);
         Assert.Equal(0, result.Stats.Ingest.RejectTotal);
         Assert.True(File.Exists(Path.Combine(tmp.Path, "_checkpoints", "kinesis", name + ".json")));
+    }
+
+    [Fact]
+    public async Task RunAsync_FinalFlushFails_StopSaysWhatWasNotWrittenAndTheNextRunReadsIt()
+    {
+        using var tmp = new TempDir();
+        var name = StreamHarness.UniqueName("final");
+        var (client, feeder) = await StreamFeeder.CreateAsync(aws, name, 1);
+        using (client)
+        {
+            await feeder.PutMixedAsync(500);
+        }
+
+        var options = StreamHarness.Options(aws, name);
+        options.UntilIdle = null;
+        options.FlushAge = TimeSpan.FromMinutes(10);
+        KinesisResult stopped;
+        using (var source = StreamHarness.Source(options, tmp.Path))
+        {
+            using var stop = new CancellationTokenSource();
+            var run = source.Ingest.RunAsync(stop.Token);
+            while (source.Ingest.Stats.Ingest.Records < 500)
+            {
+                await Task.Delay(50);
+            }
+
+            // The shard's staging folder turns into a file: the batch's Parquet files cannot be written at the stop.
+            var staging = Directory.GetDirectories(Path.Combine(tmp.Path, "_staging", "kinesis", name)).Single();
+            var owner = Directory.GetDirectories(staging).Single();
+            Directory.Delete(owner, recursive: true);
+            await File.WriteAllTextAsync(owner, "in the way");
+            await stop.CancelAsync();
+            stopped = await run;
+            File.Delete(owner);
+        }
+
+        var unwritten = Assert.Single(stopped.Unwritten);
+        Assert.Contains("not written", unwritten, StringComparison.Ordinal);
+        Assert.Empty(StreamHarness.LakeEventIds(tmp.Path));
+
+        var again = await StreamHarness.RunAsync(StreamHarness.Options(aws, name), tmp.Path);
+
+        Assert.Empty(again.Unwritten);
+        StreamHarness.AssertExactlyOnce(tmp.Path, feeder.EventIds);
     }
 
     [Fact]
