@@ -14,41 +14,18 @@ using Polly.Retry;
 
 namespace Pipeline.Kafka;
 
-/// <summary>Live figures of a Kafka ingest.</summary>
-public sealed class KafkaStats
+/// <summary>Live figures of a Kafka ingest: every stream source's (<see cref="StreamStats"/>; a partition is a stream partition) plus dead letters.</summary>
+public sealed class KafkaStats : StreamStats
 {
-    private long _messages;
-    private long _bytes;
-    private long _commits;
     private long _deadLettered;
 
-    public IngestStats Ingest { get; } = new();
-
-    public long Messages => Interlocked.Read(ref _messages);
-
-    public long Bytes => Interlocked.Read(ref _bytes);
-
-    /// <summary>Offset commits (each after the files it covers were durable).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
-
-    /// <summary>Rejected messages copied to the dead-letter topic.</summary>
+    /// <summary>Rejected messages copied to the dead-letter topic (each on its delivery report).</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
-
-    /// <summary>Partitions assigned to this consumer now.</summary>
-    public ConcurrentDictionary<string, byte> Assigned { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Raised as each partition is assigned to this consumer (after its staging was recovered).</summary>
     public event Action<string>? PartitionAssigned;
 
     internal void OnAssigned(string partition) => PartitionAssigned?.Invoke(partition);
-
-    internal void Message(long bytes)
-    {
-        Interlocked.Increment(ref _messages);
-        Interlocked.Add(ref _bytes, bytes);
-    }
-
-    internal void Committed() => Interlocked.Increment(ref _commits);
 
     internal void DeadLetter() => Interlocked.Increment(ref _deadLettered);
 }
@@ -313,7 +290,7 @@ public sealed partial class KafkaIngest(
         var staging = PartitionStaging(tp);
         // Every assigned partition holds an equal share of the process's one memory budget.
         var writer = new StreamPump(
-            lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats.Ingest, time, _member);
+            lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats, tp.ToString(), time, _member);
         var (finished, discarded) = InCallback(writer.RecoverAsync(staging, last => Covers(committed, last), CancellationToken.None));
         if (finished + discarded > 0)
         {
@@ -326,7 +303,7 @@ public sealed partial class KafkaIngest(
         }
 
         _partitions[tp] = writer;
-        Stats.Assigned[tp.ToString()] = 0;
+        Stats.Hold(tp.ToString(), time.GetUtcNow());
         Stats.OnAssigned(tp.ToString());
         Started = true;
         LogAssigned(_log, tp.ToString(), committed.ToString());
@@ -340,7 +317,7 @@ public sealed partial class KafkaIngest(
         }
 
         _atEnd.Remove(tp);
-        Stats.Assigned.TryRemove(tp.ToString(), out _);
+        Stats.Release(tp.ToString());
     }
 
     private void Append(StreamPump writer, ConsumeResult<Ignore, byte[]> result)
@@ -356,7 +333,7 @@ public sealed partial class KafkaIngest(
         var input = new InputContext(prefix, Suffix: result.Offset.Value.ToString(CultureInfo.InvariantCulture));
         var rejected = writer.Append(value, position, input);
         writer.PublishCounts();
-        Stats.Message(value.Length);
+        Stats.Read(1, value.Length);
         if (rejected is not null && _deadLetters is not null)
         {
             var source = result.TopicPartition;
@@ -438,7 +415,6 @@ public sealed partial class KafkaIngest(
                 return Drop(consumer, tp, pump, staged!, refused!);
             }
 
-            Stats.Committed();
             LogCommitted(_log, tp.ToString(), long.Parse(committed.LastPosition, CultureInfo.InvariantCulture) + 1, committed.Messages, committed.Files);
             return null;
         }

@@ -7,17 +7,18 @@ namespace Pipeline.Kafka;
 public sealed class KafkaMetrics : IDisposable
 {
     private readonly Meter _meter;
+    private readonly IDisposable _common;
 
-    public KafkaMetrics(IMeterFactory meters, KafkaStats stats)
+    public KafkaMetrics(IMeterFactory meters, KafkaStats stats, TimeProvider time)
     {
         _meter = meters.Create(IngestInstruments.MeterName);
-        IngestInstruments.Add(_meter, stats.Ingest);
-        _meter.CreateObservableCounter("pipeline.source.records", () => stats.Messages, "{record}", "Kafka messages read");
-        _meter.CreateObservableCounter("pipeline.source.bytes", () => stats.Bytes, "By", "Kafka message bytes read");
-        _meter.CreateObservableCounter("pipeline.checkpoints", () => stats.Commits, "{checkpoint}", "Offset commits, each after its files were durable");
+        _common = StreamInstruments.Add(_meter, stats, time, ("pipeline.partitions.assigned", "{partition}", "Partitions this consumer reads"));
         _meter.CreateObservableCounter("pipeline.dead_lettered", () => stats.DeadLettered, "{record}", "Rejected messages copied to the dead-letter topic");
-        _meter.CreateObservableGauge("pipeline.partitions.assigned", () => stats.Assigned.Count, "{partition}", "Partitions this consumer reads");
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _common.Dispose();
+        _meter.Dispose();
+    }
 }

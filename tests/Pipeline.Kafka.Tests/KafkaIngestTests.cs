@@ -113,17 +113,17 @@ public sealed class KafkaIngestTests : IDisposable
         var runA = a.RunAsync(stopA.Token);
         var runB = b.RunAsync(stopB.Token);
         var clock = Stopwatch.StartNew();
-        while (!(!a.Stats.Assigned.IsEmpty && !b.Stats.Assigned.IsEmpty && a.Stats.Assigned.Count + b.Stats.Assigned.Count == 4))
+        while (!(!a.Stats.Held.IsEmpty && !b.Stats.Held.IsEmpty && a.Stats.Held.Count + b.Stats.Held.Count == 4))
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"partitions not split: a {a.Stats.Assigned.Count}, b {b.Stats.Assigned.Count}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"partitions not split: a {a.Stats.Held.Count}, b {b.Stats.Held.Count}");
             await Task.Delay(50);
         }
 
-        Assert.Empty(a.Stats.Assigned.Keys.Intersect(b.Stats.Assigned.Keys));
+        Assert.Empty(a.Stats.Held.Keys.Intersect(b.Stats.Held.Keys));
         _cluster.Produce("trail", _messages.Next(1_000));
         await stopA.CancelAsync();
         await runA;
-        while (b.Stats.Assigned.Count < 4)
+        while (b.Stats.Held.Count < 4)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "B did not take A's partitions");
             await Task.Delay(50);

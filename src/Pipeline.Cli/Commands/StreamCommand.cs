@@ -69,7 +69,7 @@ internal static class StreamCommand
         var inv = CultureInfo.InvariantCulture;
         var err = System.Console.Error;
         await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
-        await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Checkpoints:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
+        await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.Messages:N0} records ({Units.Bytes(stats.Bytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Commits:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
         await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
         if (result.Unwritten.Count > 0)
         {
@@ -108,8 +108,8 @@ internal static class StreamCommand
         var stats = job.Stats;
         using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
             CultureInfo.InvariantCulture,
-            $"{stats.Assigned.Count} partitions, {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} messages/s"));
-        using var metrics = CliMetrics.Start(meters => new Pipeline.Kafka.KafkaMetrics(meters, stats));
+            $"{stats.Held.Count} partitions, {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} messages/s"));
+        using var metrics = CliMetrics.Start(meters => new Pipeline.Kafka.KafkaMetrics(meters, stats, TimeProvider.System));
         Pipeline.Kafka.KafkaResult result;
         try
         {
@@ -155,7 +155,7 @@ internal static class StreamCommand
         var lag = stats.MillisBehindLatest.IsEmpty ? 0 : stats.MillisBehindLatest.Values.Max();
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{stats.HeldShards.Count} shards, {stats.KinesisRecords:N0} records ({Units.Bytes(stats.KinesisBytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.KinesisRecords / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
+            $"{stats.Held.Count} shards, {stats.Messages:N0} records ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, {(elapsed > 0 ? stats.Messages / elapsed : 0):N0} records/s, lag {Units.Duration(TimeSpan.FromMilliseconds(lag))}");
     }
 
     private static readonly IConfiguration Empty = new ConfigurationBuilder().Build();

@@ -46,7 +46,7 @@ public sealed class KinesisIngest : IDisposable
     public KinesisStats Stats => _context.Stats;
 
     /// <summary>Leases this worker holds now (for readiness).</summary>
-    public int HeldLeases => _context.Stats.HeldShards.Count;
+    public int HeldLeases => _context.Stats.Held.Count;
 
     /// <summary>True once the first round of listing shards and leases worked (for readiness).</summary>
     public bool Started { get; private set; }

@@ -63,7 +63,8 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
         context.Ingest,
         FlushPolicy.From(context.Options.FlushMiB, context.Options.FlushAge, context.Options.UntilIdle),
         context.Budget,
-        context.Stats.Ingest,
+        context.Stats,
+        lease.ShardId,
         context.Time,
         context.Owner);
     private readonly string _inputPrefix = $"kinesis:{context.Stream.DisplayName}/{lease.ShardId}/";
@@ -80,8 +81,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
     {
         await RecoverAsync(abort).ConfigureAwait(false);
         context.Stats.Shard(_shardId, "taken");
-        context.Stats.HeldShards[_shardId] = 0;
-        context.Stats.LastCheckpoint[_shardId] = context.Time.GetUtcNow();
+        context.Stats.Hold(_shardId, context.Time.GetUtcNow());
         try
         {
             return await ReadAsync(stop, abort).ConfigureAwait(false);
@@ -100,9 +100,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
         }
         finally
         {
-            context.Stats.HeldShards.TryRemove(_shardId, out _);
-            context.Stats.MillisBehindLatest.TryRemove(_shardId, out _);
-            context.Stats.LastCheckpoint.TryRemove(_shardId, out _);
+            context.Stats.Release(_shardId);
             _pump.Dispose();
         }
     }
@@ -229,8 +227,7 @@ internal sealed class ShardConsumer(StreamContext context, ShardLease lease) : I
             (batch, ct) => context.Store.TryCheckpointAsync(_shardId, context.Owner, batch.LastPosition, ended, ct), abort).ConfigureAwait(false)
             ?? throw new LeaseLostException(_shardId);
         _checkpoint = committed.LastPosition;
-        context.Stats.OnCommitted(committed.FlushTime, committed.CheckpointTime);
-        context.Stats.Checkpointed(_shardId, context.Time.GetUtcNow());
+
         Log.Checkpointed(context.Log, _shardId, _checkpoint, committed.Messages, committed.Files);
     }
 

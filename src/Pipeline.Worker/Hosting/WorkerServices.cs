@@ -52,7 +52,7 @@ internal static class WorkerServices
         {
             services.AddKafkaIngest(configuration);
             services.AddSingleton<IWorkerSource>(sp => new KafkaWorkerSource(sp.GetRequiredService<KafkaIngest>()));
-            services.AddSingleton<IDisposable>(sp => new KafkaMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KafkaIngest>().Stats));
+            services.AddSingleton<IDisposable>(sp => new KafkaMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KafkaIngest>().Stats, sp.GetRequiredService<TimeProvider>()));
         }
         else
         {

@@ -43,7 +43,7 @@ internal sealed class KafkaWorkerSource(KafkaIngest ingest) : IWorkerSource
 {
     public bool Started => ingest.Started;
 
-    public int Units => ingest.Stats.Assigned.Count;
+    public int Units => ingest.Stats.Held.Count;
 
     public long EventsWritten => ingest.Stats.Ingest.EventsWritten;
 

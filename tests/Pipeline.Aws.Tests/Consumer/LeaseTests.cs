@@ -93,10 +93,10 @@ public sealed class LeaseTests(LocalAws aws)
             if (balanced.Elapsed > TimeSpan.FromSeconds(20))
             {
                 var ls = await leaseStore.ListAsync(CancellationToken.None);
-                Assert.Fail(string.Join(" | ", ls.Select(l => $"{l.ShardId} {l.Owner} {l.Counter}")) + $" A {string.Join(',', a.Ingest.Stats.HeldShards.Keys)} B {string.Join(',', b.Ingest.Stats.HeldShards.Keys)}\n" + string.Join('\n', logsA.Lines.Concat(logsB.Lines).Order()));
+                Assert.Fail(string.Join(" | ", ls.Select(l => $"{l.ShardId} {l.Owner} {l.Counter}")) + $" A {string.Join(',', a.Ingest.Stats.Held.Keys)} B {string.Join(',', b.Ingest.Stats.Held.Keys)}\n" + string.Join('\n', logsA.Lines.Concat(logsB.Lines).Order()));
             }
 
-            Assert.True(balanced.Elapsed < TimeSpan.FromSeconds(30), $"not balanced: a holds {string.Join(',', a.Ingest.Stats.HeldShards.Keys)}, b holds {string.Join(',', b.Ingest.Stats.HeldShards.Keys)}");
+            Assert.True(balanced.Elapsed < TimeSpan.FromSeconds(30), $"not balanced: a holds {string.Join(',', a.Ingest.Stats.Held.Keys)}, b holds {string.Join(',', b.Ingest.Stats.Held.Keys)}");
             await Task.Delay(50);
         }
 

@@ -110,7 +110,7 @@ public sealed class StreamIngestTests(LocalAws aws)
         {
             await feeder.PutMixedAsync(2_000);
             var run = source.Ingest.RunAsync(cts.Token);
-            while (source.Ingest.Stats.Checkpoints == 0)
+            while (source.Ingest.Stats.Commits == 0)
             {
                 await Task.Delay(50);
             }

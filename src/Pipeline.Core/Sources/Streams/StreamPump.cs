@@ -41,7 +41,8 @@ public sealed class StreamPump : IDisposable
     private readonly StagingArea _area;
     private readonly string _batchPrefix;
     private readonly ParquetSettings _parquet;
-    private readonly IngestStats _stats;
+    private readonly StreamStats _stats;
+    private readonly string _partition;
     private readonly TimeProvider _time;
     private readonly RecordDecoder _decoder;
     private readonly PartitionBuffers _buffers;
@@ -55,11 +56,12 @@ public sealed class StreamPump : IDisposable
     /// <param name="options">Decoder limits, rows per file, Parquet settings.</param>
     /// <param name="policy">When a batch is due.</param>
     /// <param name="budget">The process's memory budget; this partition holds a share of it until disposed.</param>
-    /// <param name="stats">Counters shared by the run.</param>
+    /// <param name="stats">The source's figures, shared by its stream partitions.</param>
+    /// <param name="partition">This stream partition's name in <paramref name="stats"/> (a shard ID, <c>topic [p]</c>).</param>
     /// <param name="time">Clock for batch ages.</param>
     /// <param name="owner">This reader's name. In an object store it is part of the object keys, so that a stale owner's cleanup never touches a new owner's objects.</param>
     public StreamPump(
-        ILakeSink lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, IngestStats stats, TimeProvider time,
+        ILakeSink lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, StreamStats stats, string partition, TimeProvider time,
         string? owner = null)
     {
         _policy = policy;
@@ -69,6 +71,7 @@ public sealed class StreamPump : IDisposable
         _batchPrefix = batchPrefix;
         _parquet = new ParquetSettings(options.Compression, options.ZstdLevel);
         _stats = stats;
+        _partition = partition;
         _time = time;
         _decoder = new RecordDecoder(new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024));
         _buffers = new PartitionBuffers(budget, options.MaxRowsPerFile);
@@ -129,7 +132,8 @@ public sealed class StreamPump : IDisposable
 
         // The checkpoint moved: publishing is not cancelled half-way (recovery would finish it, but later).
         await _lake.PublishAsync(_area, [batch.Manifest], CancellationToken.None).ConfigureAwait(false);
-        _stats.BatchDone();
+        _stats.Ingest.BatchDone();
+        _stats.OnCommitted(_partition, _time.GetUtcNow(), batch.FlushTime, checkpointTime);
         return new CommittedBatch(batch.LastPosition, batch.Messages, batch.Files, batch.FlushTime, checkpointTime);
     }
 
@@ -229,7 +233,7 @@ public sealed class StreamPump : IDisposable
     {
         var id = _owner is null ? $"{_batchPrefix}-{firstPosition}" : $"{_batchPrefix}-{firstPosition}-{_owner}";
         var staged = new StagedBatch(_area, id);
-        var sink = new BatchSink(staged, _buffers, _stats, _parquet, null, null);
+        var sink = new BatchSink(staged, _buffers, _stats.Ingest, _parquet, null, null);
         return new OpenBatch(staged, sink, _time.GetTimestamp());
     }
 

@@ -15,7 +15,7 @@ public sealed class StreamPumpTests
 
     private StreamPump Pump(LakeLayout lake, string staging, FlushPolicy? policy = null, MemoryBudget? budget = null) =>
         new(new LocalLake(lake.Root), Path.Combine(staging, "me"), "test-0", new IngestOptions(), policy ?? new FlushPolicy(1024 * 1024, TimeSpan.FromMinutes(1), WhenCaughtUp: false),
-            budget ?? MemoryBudget.FromMiB(16), new IngestStats(), _time);
+            budget ?? MemoryBudget.FromMiB(16), new StreamStats(), "test-0", _time);
 
     private static void Append(StreamPump pump, int from, int count)
     {
