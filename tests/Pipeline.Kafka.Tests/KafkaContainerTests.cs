@@ -30,6 +30,6 @@ public sealed class KafkaContainerTests
         var result = await new KafkaIngest(options, new IngestOptions(), new Pipeline.Lake.LocalLake(tmp.Path), TimeProvider.System, NullLogger<KafkaIngest>.Instance).RunAsync(cts.Token);
 
         Assert.True(result.StoppedIdle);
-        AssertLake.ExactlyOnce(tmp.Path, messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, messages.EventIds);
     }
 }

@@ -4,7 +4,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Buffers;
 using Pipeline.Ingest;
-using Pipeline.Kafka.Tests.Support;
 
 namespace Pipeline.Kafka.Tests;
 
@@ -51,7 +50,7 @@ public sealed class KafkaIngestTests : IDisposable
         var result = await job.RunAsync(cts.Token);
 
         Assert.True(result.StoppedIdle, "the consumer did not catch up before the test's timeout");
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
         Assert.Equal(_messages.ControlMessages, result.Stats.Ingest.ControlMessages);
         Assert.Equal(0, result.Stats.Ingest.RejectTotal);
         Assert.Equal(4, assigned.Distinct().Count());
@@ -72,7 +71,7 @@ public sealed class KafkaIngestTests : IDisposable
         var result = await job.RunAsync(cts.Token);
 
         Assert.True(result.StoppedIdle);
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
 
         // Four partitions hold a quarter each of one budget (not B, B/2, B/3, B/4 of four), and give it back when they go.
         Assert.True(budget.PeakBytes <= budget.LimitBytes + (4 * MemoryBudget.ReportGranularity), $"peak {budget.PeakBytes} over the limit {budget.LimitBytes}");
@@ -93,7 +92,7 @@ public sealed class KafkaIngestTests : IDisposable
 
         Assert.Equal(1_000, first.Stats.Ingest.EventsWritten);
         Assert.Equal(500, second.Stats.Ingest.EventsWritten);
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
     }
 
     [Fact]
@@ -139,7 +138,7 @@ public sealed class KafkaIngestTests : IDisposable
         await Task.Delay(1500);
         await stopB.CancelAsync();
         await runB;
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
     }
 
     [Fact]
@@ -165,7 +164,7 @@ public sealed class KafkaIngestTests : IDisposable
 
         var result = await run;
         Assert.True(result.StoppedIdle);
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
     }
 
     [Fact]
@@ -184,7 +183,7 @@ public sealed class KafkaIngestTests : IDisposable
 
         var result = await RunAsync(Options("poison"), tmp.Path);
 
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
         Assert.Equal(0, result.Stats.Ingest.RejectTotal);
         Assert.True(result.Stats.Ingest.RepairedStrings >= 2);
     }
@@ -225,7 +224,7 @@ public sealed class KafkaIngestTests : IDisposable
         var retry = Options("trail");
         retry.DeadLetterTopic = "trail-dlq";
         var again = await RunAsync(retry, tmp.Path);
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
         Assert.Empty(again.Unwritten);
         Assert.Equal(1, again.Stats.DeadLettered);
     }
@@ -246,7 +245,7 @@ public sealed class KafkaIngestTests : IDisposable
 
         var result = await RunAsync(options, tmp.Path);
 
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
         Assert.Equal(2, result.Stats.Ingest.RejectTotal);
         Assert.Equal(2, result.Stats.DeadLettered);
         var rejects = string.Join('\n', Directory.GetFiles(Path.Combine(tmp.Path, "_rejects"), "*.jsonl").Select(File.ReadAllText));
@@ -323,7 +322,7 @@ public sealed class KafkaIngestTests : IDisposable
 
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("caught up", resumed.Stderr, StringComparison.Ordinal);
-        AssertLake.ExactlyOnce(tmp.Path, _messages.EventIds);
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
     }
 
     [Theory]
@@ -348,20 +347,4 @@ public sealed class KafkaIngestTests : IDisposable
     [InlineData("kafka:///topic")]
     [InlineData("kafka://h:1/t?group")]
     public void FromUri_Invalid_ClearError(string uri) => Assert.Throws<FormatException>(() => KafkaSourceOptions.FromUri(uri));
-}
-
-internal static class AssertLake
-{
-    public static void ExactlyOnce(string lake, IReadOnlyCollection<string> expected)
-    {
-        var ids = Directory.Exists(Path.Combine(lake, "tls_events"))
-            ? LakeReader.Query($"SELECT event_id, count(*) FROM {LakeReader.Source(lake)} GROUP BY event_id")
-                .ToDictionary(r => (string)r[0]!, r => Convert.ToInt64(r[1], System.Globalization.CultureInfo.InvariantCulture))
-            : [];
-        var duplicates = ids.Where(kv => kv.Value > 1).Select(kv => kv.Key).Take(5).ToList();
-        Assert.True(duplicates.Count == 0, "duplicate rows for " + string.Join(", ", duplicates));
-        var missing = expected.Where(e => !ids.ContainsKey(e)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} events missing, e.g. " + string.Join(", ", missing.Take(5)));
-        Assert.Equal(expected.Count, ids.Count);
-    }
 }

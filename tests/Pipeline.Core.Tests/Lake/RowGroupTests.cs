@@ -1,6 +1,6 @@
 using Pipeline.Ingest;
 using Pipeline.Tests.Support;
-using static Pipeline.Tests.Reporting.ReportFixture;
+using static Pipeline.Tests.Support.ReportFixture;
 
 namespace Pipeline.Tests.Lake;
 

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Cli;
+
+/// <summary>Failures a user meets, each one line in their words: issue 18's smaller items, run as a user would.</summary>
+public sealed class ErrorMessageCliTests
+{
+    /// <summary>A tmpfs of its own (root with mount rights, as CI and these machines have), or why not.</summary>
+    private sealed class TmpFs : IDisposable
+    {
+        private TmpFs(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static TmpFs? Mount(string path, string options, out string? why)
+        {
+            Directory.CreateDirectory(path);
+            var r = Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", path);
+            why = r.Code == 0 ? null : "cannot mount a tmpfs here (" + r.Err.Trim() + ")";
+            return r.Code == 0 ? new TmpFs(path) : null;
+        }
+
+        public void Remount(string options) => Run("mount", "-o", "remount," + options, Path);
+
+        public void Dispose() => Run("umount", Path);
+
+        private static (int Code, string Err) Run(string file, params string[] args)
+        {
+            var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            try
+            {
+                using var p = Process.Start(psi)!;
+                var err = p.StandardError.ReadToEnd();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                return (p.ExitCode, err);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                return (-1, e.Message);
+            }
+        }
+    }
+
+    private static string OneLine(CliProcess.Result r) =>
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("pipeline:", StringComparison.Ordinal));
+
+    [SkippableFact]
+    public void Ingest_ReadOnlyLake_SaysNotWritableNotAnotherIngest()
+    {
+        Skip.If(OperatingSystem.IsWindows());
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("in.ndjson"), Records.Record("a") + "\n");
+        using var fs = TmpFs.Mount(dir.Sub("fs"), "size=4m", out var why);
+        Skip.If(fs is null, why);
+        Assert.Equal(0, CliProcess.Run("ingest", "--source", dir.Sub("in.ndjson"), "--lake", Path.Combine(fs.Path, "lake")).ExitCode);
+        fs.Remount("ro");
+
+        var r = CliProcess.Run("ingest", "--source", dir.Sub("in.ndjson"), "--lake", Path.Combine(fs.Path, "lake"));
+
+        Assert.Equal(1, r.ExitCode);
+        var line = OneLine(r);
+        Assert.Contains("lake is not writable", line, StringComparison.Ordinal);
+        Assert.Contains("Read-only file system", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("another ingest", line, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Ingest_DiskFull_OneLineSayingSoAndARunWithRoomCompletesTheLakeExactly()
+    {
+        Skip.If(OperatingSystem.IsWindows());
+        using var dir = new TempDir();
+        var truth = Pipeline.Demo.DemoArchiveWriter.Write(dir.Sub("archive"), new Pipeline.Demo.DemoShape(4, 3, 400, new DateOnly(2026, 11, 22), Seed: 5, AwkwardCases: false, Format: Pipeline.Demo.DemoFormat.Ndjson));
+        using var fs = TmpFs.Mount(dir.Sub("fs"), "size=256k", out var why);
+        Skip.If(fs is null, why);
+
+        var r = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", Path.Combine(fs.Path, "lake"));
+
+        Assert.Equal(1, r.ExitCode);
+        var line = OneLine(r);
+        Assert.Contains("the disk is full", line, StringComparison.Ordinal);
+
+        // The structured log keeps the native exception for diagnosis; the user's line does not.
+        Assert.DoesNotContain("ParquetStatusException", line, StringComparison.Ordinal);
+
+        // What was checkpointed before the disk filled is in the lake; the rest is read once there is room.
+        fs.Remount("size=256m");
+        var again = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", Path.Combine(fs.Path, "lake"));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        var src = LakeReader.Source(Path.Combine(fs.Path, "lake"));
+        Assert.Equal(truth.ExpectedRows, LakeReader.Scalar($"SELECT count(*) FROM {src}"));
+        Assert.Equal(truth.DistinctEvents, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {src}"));
+    }
+
+    [Fact]
+    public void Report_WeekBeforeCloudTrail_OneLineNamingTheFlag()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.Run("report", "--lake", dir.Path, "--week", "0001-W01", "--out", dir.Sub("out"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--week '0001-W01'", OneLine(r), StringComparison.Ordinal);
+        Assert.DoesNotContain("ArgumentOutOfRange", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kafka://127.0.0.1:notaport/trail?group=g")]
+    [InlineData("kafka://127.0.0.1:0/trail?group=g")]
+    [InlineData("kafka://127.0.0.1/trail?group=g")]
+    public void Ingest_KafkaBrokerWithoutAPort_RefusedAtOnce(string source)
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.Run("ingest", "--source", source, "--lake", dir.Sub("lake"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("is not HOST:PORT", OneLine(r), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_AccountNameWithMarkdown_IsShownAsWrittenInTheAccountPage()
+    {
+        using var dir = new TempDir();
+        var lake = await ReportFixture.BuildLake(dir);
+        File.WriteAllText(dir.Sub("owners.csv"), "account_id,name,owner_email,team\n111111111111,\"[Prod](http://evil.example) <img src=x onerror=alert(1)> **bold**\",a@example.com,t\n");
+
+        var r = CliProcess.Run("report", "--lake", lake, "--week", "2026-W47", "--out", dir.Sub("out"), "--weeks-back", "2", "--owners", dir.Sub("owners.csv"));
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var heading = File.ReadLines(dir.Sub("out/2026-W47/accounts/111111111111.md")).First();
+        Assert.StartsWith("# ", heading, StringComparison.Ordinal);
+        Assert.Contains("\\[Prod\\]\\(http://evil\\.example\\)", heading, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src=x onerror=alert\\(1\\)&gt;", heading, StringComparison.Ordinal);
+        Assert.Contains("\\*\\*bold\\*\\*", heading, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", heading, StringComparison.Ordinal);
+    }
+}
