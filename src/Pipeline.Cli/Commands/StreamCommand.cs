@@ -66,23 +66,12 @@ internal static class StreamCommand
         }
 
         progress.Finish();
-        var inv = CultureInfo.InvariantCulture;
-        var err = System.Console.Error;
-        await err.WriteLineAsync(string.Create(inv, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
-        await err.WriteLineAsync(string.Create(inv, $"  kinesis     {stats.Messages:N0} records ({Units.Bytes(stats.Bytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Commits:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators")).ConfigureAwait(false);
-        await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
-        if (result.Unwritten.Count > 0)
-        {
-            foreach (var line in result.Unwritten)
-            {
-                await err.WriteLineAsync("pipeline: error: not written at stop: " + line).ConfigureAwait(false);
-            }
-
-            return 1;
-        }
-
-        ct.ThrowIfCancellationRequested();
-        return 0;
+        return await SummarizeAsync(
+            string.Create(CultureInfo.InvariantCulture, $"Stream ingest of {options.Stream} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s"),
+            string.Create(CultureInfo.InvariantCulture, $"  kinesis     {stats.Messages:N0} records ({Units.Bytes(stats.Bytes)}), {stats.EndedShards.Count} shards read to their end, {stats.Commits:N0} checkpoints, {stats.Throttled:N0} throttled, {stats.ExpiredIterators:N0} expired iterators"),
+            stats.Ingest,
+            result.Unwritten,
+            ct).ConfigureAwait(false);
     }
 
     public static async Task<int> RunKafkaAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
@@ -121,33 +110,41 @@ internal static class StreamCommand
         }
 
         progress.Finish();
-        var inv = CultureInfo.InvariantCulture;
-        var err = System.Console.Error;
-        await err.WriteLineAsync(string.Create(inv, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s")).ConfigureAwait(false);
-        await err.WriteLineAsync(string.Create(inv, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered")).ConfigureAwait(false);
-        await WriteEventsAsync(err, stats.Ingest).ConfigureAwait(false);
-        if (result.Unwritten.Count > 0)
-        {
-            foreach (var line in result.Unwritten)
-            {
-                await err.WriteLineAsync("pipeline: error: " + line).ConfigureAwait(false);
-            }
-
-            return 1;
-        }
-
-        ct.ThrowIfCancellationRequested();
-        return 0;
+        return await SummarizeAsync(
+            string.Create(CultureInfo.InvariantCulture, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s"),
+            string.Create(CultureInfo.InvariantCulture, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered"),
+            stats.Ingest,
+            result.Unwritten,
+            ct).ConfigureAwait(false);
     }
 
-    /// <summary>The summary's events line and a few rejects, the same for every stream source.</summary>
-    private static async Task WriteEventsAsync(TextWriter err, IngestStats ingest)
+    /// <summary>
+    /// The summary every stream source prints at its end: what it did, its source's line, the events line and a few
+    /// rejects; then each stream partition whose last batch was not written, which makes the exit code 1.
+    /// </summary>
+    private static async Task<int> SummarizeAsync(string title, string sourceLine, IngestStats ingest, IReadOnlyList<string> unwritten, CancellationToken ct)
     {
+        var err = System.Console.Error;
+        await err.WriteLineAsync(title).ConfigureAwait(false);
+        await err.WriteLineAsync(sourceLine).ConfigureAwait(false);
         await err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  events      {ingest.Records:N0} CloudTrail records; {ingest.EventsWritten:N0} events written to {ingest.FilesWritten:N0} Parquet files; {ingest.ControlMessages:N0} control messages; {ingest.RejectTotal:N0} rejects")).ConfigureAwait(false);
         foreach (var sample in ingest.RejectSamples.Take(5))
         {
             await err.WriteLineAsync("              e.g. " + Summary.Sanitize(sample)).ConfigureAwait(false);
         }
+
+        foreach (var line in unwritten)
+        {
+            await err.WriteLineAsync("pipeline: error: not written at stop: " + line).ConfigureAwait(false);
+        }
+
+        if (unwritten.Count > 0)
+        {
+            return 1;
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return 0;
     }
 
     private static string Line(KinesisStats stats, double elapsed)
