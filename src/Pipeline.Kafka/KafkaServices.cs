@@ -22,7 +22,7 @@ public static class KafkaServices
     public static IServiceCollection AddKafkaIngest(this IServiceCollection services, IConfiguration configuration, Action<KafkaSourceOptions>? configure = null)
     {
         services.AddOptions<KafkaSourceOptions>().Bind(configuration.GetSection(KafkaSourceOptions.Section)).Configure(o => configure?.Invoke(o)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaSourceOptions>, KafkaSourceOptionsValidator>());
+        services.AddKeyedValidator<KafkaSourceOptions, KafkaSourceOptionsValidator>(KafkaSourceOptions.Section);
         services.TryAddSingleton(sp => new KafkaIngest(
             sp.GetRequiredService<IOptions<KafkaSourceOptions>>().Value,
             sp.GetRequiredService<IOptions<IngestOptions>>().Value,

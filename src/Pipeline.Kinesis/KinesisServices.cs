@@ -43,7 +43,7 @@ public static class KinesisServices
     public static IServiceCollection AddKinesisIngest(this IServiceCollection services, IConfiguration configuration, Action<KinesisSourceOptions>? configure = null)
     {
         services.AddOptions<KinesisSourceOptions>().Bind(configuration.GetSection(KinesisSourceOptions.Section)).Configure(o => configure?.Invoke(o)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisSourceOptions>, KinesisSourceOptionsValidator>());
+        services.AddKeyedValidator<KinesisSourceOptions, KinesisSourceOptionsValidator>(KinesisSourceOptions.Section);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KinesisSourceOptions>, KinesisSourceRules>());
         services.TryAddSingleton(sp => new KinesisSource(
             sp.GetRequiredService<IOptions<KinesisSourceOptions>>().Value,

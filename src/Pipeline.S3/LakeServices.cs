@@ -97,10 +97,10 @@ public static class LakeServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<LakeOptions>().Bind(configuration.GetSection(LakeOptions.Section)).Configure(o => configureLake?.Invoke(o)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LakeOptions>, LakeOptionsValidator>());
+        services.AddKeyedValidator<LakeOptions, LakeOptionsValidator>(LakeOptions.Section);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LakeOptions>, LakeLocationValidator>());
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).Configure(o => configureIngest?.Invoke(o)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.AddKeyedValidator<IngestOptions, IngestOptionsValidator>(IngestOptions.Section);
         services.TryAddSingleton(sp => MemoryBudget.FromMiB(sp.GetRequiredService<IOptions<IngestOptions>>().Value.MemoryBudgetMiB));
         services.TryAddSingleton<LakeConnection>();
         services.TryAddSingleton(sp => sp.GetRequiredService<LakeConnection>().Sink);
