@@ -11,6 +11,7 @@ COPY src/Pipeline.Reporting/Pipeline.Reporting.csproj src/Pipeline.Reporting/
 COPY src/Pipeline.Kinesis/Pipeline.Kinesis.csproj src/Pipeline.Kinesis/
 COPY src/Pipeline.Kafka/Pipeline.Kafka.csproj src/Pipeline.Kafka/
 COPY src/Pipeline.S3/Pipeline.S3.csproj src/Pipeline.S3/
+COPY src/Pipeline.Sqs/Pipeline.Sqs.csproj src/Pipeline.Sqs/
 COPY src/Pipeline.Cli/Pipeline.Cli.csproj src/Pipeline.Cli/
 COPY src/Pipeline.Worker/Pipeline.Worker.csproj src/Pipeline.Worker/
 RUN dotnet restore src/Pipeline.Cli && dotnet restore src/Pipeline.Worker

@@ -39,8 +39,6 @@ public sealed record S3ArchiveLocation(string Bucket, string Prefix, IReadOnlySe
 /// </summary>
 public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : IArchiveStore
 {
-    private const long ReadWholeLimit = 512L * 1024 * 1024;
-
     public string Describe => $"s3://{location.Bucket}/{location.Prefix}";
 
     public async Task<List<ArchiveInput>> ScanAsync(DateOnly? firstDay, DateOnly? lastDay, ScanCounts counts, CancellationToken cancellationToken)
@@ -82,31 +80,8 @@ public sealed class S3ArchiveStore(IAmazonS3 s3, S3ArchiveLocation location) : I
     public async Task<Stream> OpenAsync(ArchiveInput input, CancellationToken cancellationToken)
     {
         var key = input.Path[($"s3://{location.Bucket}/".Length)..];
-        try
-        {
-            return await S3Retry.RunAsync(async ct =>
-            {
-                using var response = await s3.GetObjectAsync(location.Bucket, key, ct).ConfigureAwait(false);
-                if (response.ContentLength > ReadWholeLimit)
-                {
-                    throw new IngestException($"{input.Path} is {response.ContentLength / 1024 / 1024} MiB: larger than an S3 object read whole ({ReadWholeLimit / 1024 / 1024} MiB); copy it locally and ingest the copy");
-                }
-
-                // Read whole here, inside the retry: a connection that drops mid-body is retried, not half-decoded.
-                var buffer = new MemoryStream(checked((int)Math.Max(0, response.ContentLength)));
-                await response.ResponseStream.CopyToAsync(buffer, ct).ConfigureAwait(false);
-                buffer.Position = 0;
-                return (Stream)buffer;
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception e)
-        {
-            throw new IOException($"GET {input.Path} failed: {e.ErrorCode} (HTTP {(int)e.StatusCode}, request id {e.RequestId}): {e.Message}", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new IOException($"GET {input.Path} failed: {e.Message}", e);
-        }
+        var read = await S3ObjectReader.ReadAsync(s3, location.Bucket, key, versionId: null, cancellationToken).ConfigureAwait(false);
+        return read.Body;
     }
 
     /// <summary>The prefixes to list flat: each needed day folder when the layout and a date range allow, else the whole prefix.</summary>

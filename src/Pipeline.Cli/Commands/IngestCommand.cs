@@ -16,7 +16,8 @@ internal static class IngestCommand
         Description = "A file or directory tree, every form read by content: an org trail's S3 archive copy ({\"Records\":[…]}), NDJSON, EventBridge events, "
             + "CloudWatch Logs payloads, Firehose objects (EventBridge events back to back; concatenated CloudWatch Logs gzip members, gzip over them), "
             + "aws cloudtrail lookup-events output, KPL aggregates; gzip (multi-member) or plain; "
-            + "an S3 archive s3://BUCKET/PREFIX/AWSLogs/, or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V].",
+            + "an S3 archive s3://BUCKET/PREFIX/AWSLogs/, or a stream: kinesis://STREAM-OR-ARN?region=R&endpoint=URL, kafka://HOST:PORT[,HOST:PORT]/TOPIC?group=G[&librdkafka.setting=V], "
+            + "or the queue of a trail bucket's new-object notifications: sqs://QUEUE-NAME-OR-URL?region=R[&endpoint=URL] (objects read with --endpoint/--region).",
         Required = true,
     };
     public static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder (created if missing), or s3://BUCKET/PREFIX for a lake in S3 (file sources).", Required = true };
@@ -30,22 +31,24 @@ internal static class IngestCommand
     public static readonly Option<string?> Start = new("--start") { Description = "Streams: where a shard without a checkpoint starts: trim-horizon (default), latest, at-timestamp:ISO-8601." };
     public static readonly Option<string?> LeaseTable = new("--lease-table") { Description = "Streams: DynamoDB table shared by the workers of a stream (default: this process reads every shard, checkpoints in the lake)." };
     public static readonly Option<string?> DynamoDbEndpoint = new("--dynamodb-endpoint") { Description = "Streams: DynamoDB endpoint override for the lease table (dynalite, LocalStack)." };
-    public static readonly Option<double?> UntilIdle = new("--until-idle") { Description = "Streams: exit once every shard is caught up and idle for this many seconds (backfills, tests)." };
+    public static readonly Option<double?> UntilIdle = new("--until-idle") { Description = "Streams: exit once every shard is caught up (a queue: empty) and idle for this many seconds (backfills, tests)." };
     public static readonly Option<double?> FlushAge = new("--flush-age") { Description = "Streams: seconds before a shard's buffered records are flushed (default 60)." };
     public static readonly Option<int?> FlushMiB = new("--flush-mib") { Description = "Streams: MiB of records that make a shard flush (default 64)." };
     public static readonly Option<double?> LeaseDuration = new("--lease-duration") { Description = "Streams: seconds without renewal after which another worker takes a lease over (default 10)." };
-    public static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// sources: endpoint of an S3-compatible server (path-style addressing)." };
+    public static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// and sqs:// sources, s3:// lakes: endpoint of an S3-compatible server (path-style addressing)." };
     public static readonly Option<string?> Region = new("--region") { Description = "s3:// sources: the bucket's region (default AWS_REGION, then us-east-1)." };
     public static readonly Option<string?> Accounts = new("--accounts") { Description = "s3:// sources: only these accounts' folders (comma-separated)." };
     public static readonly Option<string?> Regions = new("--regions") { Description = "s3:// sources: only these regions' folders (comma-separated)." };
-    public static readonly Option<string?> WorkerId = new("--worker-id") { Description = "Streams: this worker's name in the lease table (default host-pid-random)." };
+    public static readonly Option<double?> Visibility = new("--visibility") { Description = "sqs://: seconds a received message stays hidden from other workers, extended while its objects are in flight (default 300)." };
+    public static readonly Option<int?> Receivers = new("--receivers") { Description = "sqs://: receive loops in this process (default 2)." };
+    public static readonly Option<string?> WorkerId = new("--worker-id") { Description = "Streams: this worker's name in the lease table (default host-pid-random); sqs://: in its staging folders (default the host name; one per process on a host)." };
 
     public static Command Create()
     {
         var command = new Command("ingest", "Read CloudTrail from files into the tls_events Parquet lake; exits when the input is done.")
         {
             Source, Lake, Staging, From, To, Parallelism, MemoryBudget, Compression, Verbose,
-            Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId, Endpoint, Region, Accounts, Regions,
+            Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId, Endpoint, Region, Accounts, Regions, Visibility, Receivers,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
@@ -79,6 +82,11 @@ internal static class IngestCommand
         if (source.StartsWith("kafka://", StringComparison.OrdinalIgnoreCase))
         {
             return await StreamCommand.RunKafkaAsync(parse, source, options, ct).ConfigureAwait(false);
+        }
+
+        if (source.StartsWith("sqs://", StringComparison.OrdinalIgnoreCase))
+        {
+            return await StreamCommand.RunSqsAsync(parse, source, options, ct).ConfigureAwait(false);
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));

@@ -10,6 +10,7 @@ using Pipeline.Kinesis;
 using Pipeline.Kafka;
 using Pipeline.Kinesis.Consumer;
 using Pipeline.S3;
+using Pipeline.Sqs;
 
 namespace Pipeline.Cli.Commands;
 
@@ -113,6 +114,57 @@ internal static class StreamCommand
         return await SummarizeAsync(
             string.Create(CultureInfo.InvariantCulture, $"Kafka ingest of {options.Topic} (group {options.Group}) {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s"),
             string.Create(CultureInfo.InvariantCulture, $"  kafka       {stats.Messages:N0} messages ({Units.Bytes(stats.Bytes)}), {stats.Commits:N0} offset commits, {stats.DeadLettered:N0} dead-lettered"),
+            stats.Ingest,
+            result.Unwritten,
+            ct).ConfigureAwait(false);
+    }
+
+    public static async Task<int> RunSqsAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
+    {
+        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.FlushAge, IngestCommand.FlushMiB })
+        {
+            if (parse.GetResult(flag) is not null)
+            {
+                throw new UsageException($"{flag.Name} does not apply to sqs:// (each object is committed as it is read, and its message deleted after)");
+            }
+        }
+
+        using var loggerFactory = CliLogging.Create(parse.GetValue(IngestCommand.Verbose));
+        using var services = Compose(parse, loggerFactory, ingest, s => s.AddSqsIngest(Empty, options =>
+        {
+            options.ApplyUri(source);
+            options.UntilIdle = Seconds(parse.GetValue(IngestCommand.UntilIdle), "--until-idle") ?? options.UntilIdle;
+            options.WorkerId = parse.GetValue(IngestCommand.WorkerId) ?? options.WorkerId;
+            options.Visibility = Seconds(parse.GetValue(IngestCommand.Visibility), "--visibility") ?? options.Visibility;
+            options.Receivers = parse.GetValue(IngestCommand.Receivers) ?? options.Receivers;
+            options.S3Region = parse.GetValue(IngestCommand.Region) ?? options.S3Region;
+            options.S3Endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep
+                ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
+                : options.S3Endpoint;
+        }));
+        var options = Resolve<IOptions<SqsSourceOptions>>(services).Value;
+        var job = Resolve<SqsIngest>(services);
+        var stats = job.Stats;
+        using var progress = new ProgressDisplay(stats.Ingest, System.Console.Error, TimeProvider.System, line: elapsed => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{stats.Messages:N0} messages, {stats.Objects:N0} objects ({Units.Bytes(stats.Bytes)}), {stats.Ingest.EventsWritten:N0} events written, {stats.Ingest.RejectTotal:N0} rejects, lag {Units.Duration(stats.OldestMessageAge)}"));
+        using var metrics = CliMetrics.Start(meters => new SqsMetrics(meters, stats, TimeProvider.System));
+        SqsResult result;
+        try
+        {
+            result = await job.RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (SqsIngestException e)
+        {
+            throw new IngestException(e.Message, e);
+        }
+
+        progress.Finish();
+        return await SummarizeAsync(
+            string.Create(CultureInfo.InvariantCulture, $"SQS ingest of {options.Queue} {(result.StoppedIdle ? "caught up" : "stopped")} after {result.Elapsed.TotalSeconds:F1} s"),
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"  sqs         {stats.Messages:N0} messages received, {stats.DeletedMessages:N0} deleted; {stats.Objects:N0} objects read ({Units.Bytes(stats.Bytes)}), {stats.AlreadyDoneObjects:N0} already in the lake, {stats.SkippedObjects:N0} digest/Insights/markers skipped; {stats.TestEvents:N0} test events, {stats.IgnoredNotifications:N0} other notifications; {stats.NotNotifications:N0} not notifications (left for the queue's redrive policy)"),
             stats.Ingest,
             result.Unwritten,
             ct).ConfigureAwait(false);

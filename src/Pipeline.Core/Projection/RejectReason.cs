@@ -54,6 +54,9 @@ public enum RejectReason
     /// <summary>A symlink in a source tree that leads back to a folder already read (a loop): not followed.</summary>
     SymlinkLoop,
 
+    /// <summary>An S3 object a notification named that no longer exists (deleted or expired before it was read).</summary>
+    ObjectMissing,
+
     /// <summary>A well-formed value that projection could not turn into a row for a reason it did not foresee.</summary>
     ProjectionFailed,
 }
@@ -78,6 +81,7 @@ public static class RejectReasonCodes
         RejectReason.KplChecksum => "kpl-checksum",
         RejectReason.KplMalformed => "kpl-malformed",
         RejectReason.BadLogEvent => "bad-log-event",
+        RejectReason.ObjectMissing => "object-missing",
         RejectReason.ReadError => "read-error",
         RejectReason.ProjectionFailed => "projection-failed",
         RejectReason.SymlinkLoop => "symlink-loop",

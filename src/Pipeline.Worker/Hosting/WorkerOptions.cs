@@ -8,9 +8,9 @@ public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
-    /// <summary>The source to read: <c>kinesis</c> (section <c>Kinesis</c>) or <c>kafka</c> (section <c>Kafka</c>).</summary>
+    /// <summary>The source to read: <c>kinesis</c> (section <c>Kinesis</c>), <c>kafka</c> (section <c>Kafka</c>) or <c>sqs</c> (section <c>Sqs</c>).</summary>
     [Required]
-    [RegularExpression("^(kinesis|kafka)$", ErrorMessage = "Worker:Source must be 'kinesis' or 'kafka'")]
+    [RegularExpression("^(kinesis|kafka|sqs)$", ErrorMessage = "Worker:Source must be 'kinesis', 'kafka' or 'sqs'")]
     public string Source { get; set; } = "kinesis";
 
     /// <summary>How long a stop (SIGTERM) may take to flush and checkpoint; the pod's grace period must be longer.</summary>

@@ -3,10 +3,12 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using System.Diagnostics.Metrics;
 using Pipeline.Diagnostics;
+using Pipeline.Ingest;
 using Pipeline.Kafka;
 using Pipeline.Kinesis;
 using Pipeline.Kinesis.Diagnostics;
 using Pipeline.S3;
+using Pipeline.Sqs;
 using Pipeline.Worker.Health;
 
 namespace Pipeline.Worker.Hosting;
@@ -38,14 +40,14 @@ internal static class WorkerServices
     {
         var worker = new WorkerOptions();
         configuration.GetSection(WorkerOptions.Section).Bind(worker);
-        var outcome = new WorkerOptionsValidator().Validate(null, worker);
+        var outcome = new KeyedValidator<WorkerOptions>(WorkerOptions.Section, new WorkerOptionsValidator()).Validate(null, worker);
         if (outcome.Failed)
         {
             throw new OptionsValidationException(WorkerOptions.Section, typeof(WorkerOptions), outcome.Failures);
         }
 
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddKeyedValidator<WorkerOptions, WorkerOptionsValidator>(WorkerOptions.Section);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout);
         services.AddLake(configuration);
         if (worker.Source == "kafka")
@@ -53,6 +55,12 @@ internal static class WorkerServices
             services.AddKafkaIngest(configuration);
             services.AddSingleton<IWorkerSource>(sp => new KafkaWorkerSource(sp.GetRequiredService<KafkaIngest>()));
             services.AddSingleton<IDisposable>(sp => new KafkaMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<KafkaIngest>().Stats, sp.GetRequiredService<TimeProvider>()));
+        }
+        else if (worker.Source == "sqs")
+        {
+            services.AddSqsIngest(configuration);
+            services.AddSingleton<IWorkerSource>(sp => new SqsWorkerSource(sp.GetRequiredService<SqsIngest>()));
+            services.AddSingleton<IDisposable>(sp => new SqsMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<SqsIngest>().Stats, sp.GetRequiredService<TimeProvider>()));
         }
         else
         {

@@ -1,5 +1,6 @@
 using Pipeline.Kafka;
 using Pipeline.Kinesis;
+using Pipeline.Sqs;
 
 namespace Pipeline.Worker.Hosting;
 
@@ -55,5 +56,25 @@ internal sealed class KafkaWorkerSource(KafkaIngest ingest) : IWorkerSource
         return result.Unwritten.Count == 0
             ? result.Stats.Ingest.EventsWritten
             : throw new Pipeline.Ingest.IngestException("not written at stop: " + string.Join("; ", result.Unwritten));
+    }
+}
+
+/// <summary>An SQS queue of new-object notifications.</summary>
+internal sealed class SqsWorkerSource(SqsIngest ingest) : IWorkerSource
+{
+    public bool Started => ingest.Started;
+
+    public int Units => ingest.Stats.Held.Count;
+
+    public long EventsWritten => ingest.Stats.Ingest.EventsWritten;
+
+    public async Task<long> RunAsync(CancellationToken stop)
+    {
+        var result = await ingest.RunAsync(stop).ConfigureAwait(false);
+
+        // Objects that could not be read or written stay on the queue and come back; the exit says so.
+        return result.Unwritten.Count == 0
+            ? result.Stats.Ingest.EventsWritten
+            : throw new Pipeline.Ingest.IngestException("not written at stop (their messages are delivered again): " + string.Join("; ", result.Unwritten));
     }
 }

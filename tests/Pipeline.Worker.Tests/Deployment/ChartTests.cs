@@ -51,6 +51,7 @@ public sealed class ChartTests
     [InlineData("ci/kinesis-only-values.yaml")]
     [InlineData("ci/kafka-only-values.yaml")]
     [InlineData("ci/s3-lake-values.yaml")]
+    [InlineData("ci/sqs-only-values.yaml")]
     public void Lint_Strict_Passes(string? values)
     {
         var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
@@ -85,6 +86,32 @@ public sealed class ChartTests
         Assert.Contains("Kafka__DeadLetterTopic: \"cloudtrail-rejects\"", yaml, StringComparison.Ordinal);
         Assert.Contains("kind: HorizontalPodAutoscaler", yaml, StringComparison.Ordinal);
         Assert.Contains("claimName: pipeline-lake", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_SqsOnly_SqsWorkersWithTheQueueAndVisibility()
+    {
+        var yaml = Helm("template", "t", Chart, "-f", Path.Combine(Chart, "ci", "sqs-only-values.yaml"));
+
+        Assert.Contains("name: t-pipeline-sqs", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("t-pipeline-kinesis", yaml, StringComparison.Ordinal);
+        Assert.Contains("Worker__Source: \"sqs\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Sqs__Queue: \"https://sqs.eu-west-1.amazonaws.com/111122223333/org-trail-objects\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Sqs__Visibility: \"00:10:00\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("Worker__Lake: \"s3://example-org-tls-lake/lake\"", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IamPolicy_SqsSource_AllowsReceiveDeleteAndVisibility()
+    {
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(policy);
+        var queueActions = doc.RootElement.GetProperty("Statement").EnumerateArray()
+            .Where(st => st.GetProperty("Resource").ToString().StartsWith("arn:aws:sqs:", StringComparison.Ordinal))
+            .SelectMany(st => st.GetProperty("Action").EnumerateArray().Select(a => a.GetString()))
+            .ToHashSet();
+
+        Assert.Superset(new HashSet<string?> { "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility" }, queueActions);
     }
 
     [Fact]

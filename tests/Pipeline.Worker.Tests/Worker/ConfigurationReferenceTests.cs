@@ -3,6 +3,7 @@ using Pipeline.Ingest;
 using Pipeline.Kafka;
 using Pipeline.Kinesis.Consumer;
 using Pipeline.S3;
+using Pipeline.Sqs;
 using Pipeline.Worker.Hosting;
 
 namespace Pipeline.Worker.Tests.Worker;
@@ -16,6 +17,7 @@ public sealed class ConfigurationReferenceTests
         (LakeOptions.Section, typeof(LakeOptions)),
         (KinesisSourceOptions.Section, typeof(KinesisSourceOptions)),
         (KafkaSourceOptions.Section, typeof(KafkaSourceOptions)),
+        (SqsSourceOptions.Section, typeof(SqsSourceOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
     ];
 

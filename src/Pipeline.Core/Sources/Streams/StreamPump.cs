@@ -60,12 +60,16 @@ public sealed class StreamPump : IDisposable
     /// <param name="partition">This stream partition's name in <paramref name="stats"/> (a shard ID, <c>topic [p]</c>).</param>
     /// <param name="time">Clock for batch ages.</param>
     /// <param name="owner">This reader's name. In an object store it is part of the object keys, so that a stale owner's cleanup never touches a new owner's objects.</param>
+    /// <param name="namedByPosition">
+    /// Name batches by their first position alone, also in an object store: for sources whose position names its
+    /// content for good (an S3 object's bucket, key and version), so that every reader of it writes the same objects.
+    /// </param>
     public StreamPump(
         ILakeSink lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, StreamStats stats, string partition, TimeProvider time,
-        string? owner = null)
+        string? owner = null, bool namedByPosition = false)
     {
         _policy = policy;
-        _owner = lake.IsObjectStore ? StagingArea.SafeName(owner ?? "owner") : null;
+        _owner = lake.IsObjectStore && !namedByPosition ? StagingArea.SafeName(owner ?? "owner") : null;
         _lake = lake;
         _area = new StagingArea(staging, batchPrefix);
         _batchPrefix = batchPrefix;
@@ -150,6 +154,28 @@ public sealed class StreamPump : IDisposable
         _batch.Messages++;
         _batch.Bytes += message.Length;
         return _batch.Sink.RejectCount == rejects ? null : _batch.Sink.LastRejectCode;
+    }
+
+    /// <summary>
+    /// Decodes a whole input read as a stream (an S3 object's body) into the open batch, opening one at
+    /// <paramref name="position"/> if none is. Read errors propagate, as for file inputs.
+    /// </summary>
+    public void AppendInput(Stream input, long bytes, string position, in InputContext context)
+    {
+        _batch ??= Open(position);
+        _decoder.Decode(input, context, _batch.Sink);
+        _batch.LastPosition = position;
+        _batch.Messages++;
+        _batch.Bytes += bytes;
+    }
+
+    /// <summary>Records a reject of a whole input in the open batch (opening one at <paramref name="position"/>): an input that could not be had at all.</summary>
+    public void RejectInput(string position, in InputContext context, Projection.RejectReason reason, string detail)
+    {
+        _batch ??= Open(position);
+        ((IRecordSink)_batch.Sink).Reject(context.Describe(), RecordPosition.WholeInput, reason, detail);
+        _batch.LastPosition = position;
+        _batch.Messages++;
     }
 
     /// <summary>Flushes buffered lake partitions to the open batch's files when this partition holds more than its share of the budget.</summary>
