@@ -89,6 +89,14 @@ internal static class IngestCommand
             return await StreamCommand.RunSqsAsync(parse, source, options, ct).ConfigureAwait(false);
         }
 
+        foreach (var flag in new Option[] { Visibility, Receivers, UntilIdle, FlushAge, FlushMiB, Start, LeaseTable, DynamoDbEndpoint, LeaseDuration, WorkerId })
+        {
+            if (parse.GetResult(flag) is not null)
+            {
+                throw new UsageException($"{flag.Name} applies to stream sources (kinesis://, kafka://, sqs://), not to {Summary.Sanitize(source)}");
+            }
+        }
+
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
         Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
         var s3Source = source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);

@@ -24,6 +24,14 @@ internal static class StreamCommand
             throw new UsageException("--from/--to apply to file sources; a stream is read from its checkpoints (use --start for where new shards begin)");
         }
 
+        foreach (var flag in new Option[] { IngestCommand.Visibility, IngestCommand.Receivers, IngestCommand.Accounts, IngestCommand.Regions })
+        {
+            if (parse.GetResult(flag) is not null)
+            {
+                throw new UsageException($"{flag.Name} does not apply to kinesis://");
+            }
+        }
+
         if (parse.GetValue(IngestCommand.Lake)!.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && parse.GetValue(IngestCommand.LeaseTable) is null
             && !source.Contains("lease-table=", StringComparison.OrdinalIgnoreCase))
         {
@@ -77,7 +85,7 @@ internal static class StreamCommand
 
     public static async Task<int> RunKafkaAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
     {
-        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.WorkerId })
+        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.WorkerId, IngestCommand.Visibility, IngestCommand.Receivers, IngestCommand.Accounts, IngestCommand.Regions })
         {
             if (parse.GetResult(flag) is not null)
             {
@@ -121,7 +129,7 @@ internal static class StreamCommand
 
     public static async Task<int> RunSqsAsync(ParseResult parse, string source, IngestOptions ingest, CancellationToken ct)
     {
-        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.FlushAge, IngestCommand.FlushMiB })
+        foreach (var flag in new Option[] { IngestCommand.From, IngestCommand.To, IngestCommand.Start, IngestCommand.LeaseTable, IngestCommand.DynamoDbEndpoint, IngestCommand.LeaseDuration, IngestCommand.FlushAge, IngestCommand.FlushMiB, IngestCommand.Accounts, IngestCommand.Regions })
         {
             if (parse.GetResult(flag) is not null)
             {

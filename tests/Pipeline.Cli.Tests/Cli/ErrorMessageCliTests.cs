@@ -111,6 +111,25 @@ public sealed class ErrorMessageCliTests
     }
 
     [Theory]
+    [InlineData("FILE", "--visibility", "--visibility applies to stream sources")]
+    [InlineData("FILE", "--until-idle", "--until-idle applies to stream sources")]
+    [InlineData("sqs://q?endpoint=http://127.0.0.1:9", "--flush-mib", "--flush-mib does not apply to sqs://")]
+    [InlineData("sqs://q?endpoint=http://127.0.0.1:9", "--accounts", "--accounts does not apply to sqs://")]
+    [InlineData("kafka://127.0.0.1:9/t?group=g", "--receivers", "--receivers does not apply to kafka://")]
+    [InlineData("kinesis://s?endpoint=http://127.0.0.1:9", "--visibility", "--visibility does not apply to kinesis://")]
+    public void Ingest_FlagOfAnotherSource_RefusedNamingIt(string source, string flag, string message)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("in.json"), Records.LogFile(Records.Record()));
+
+        var r = CliProcess.Run("ingest", "--source", source == "FILE" ? dir.Sub("in.json") : source, "--lake", dir.Sub("lake"), flag, "5");
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains(message, OneLine(r), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("lake")));
+    }
+
+    [Theory]
     [InlineData("kafka://127.0.0.1:notaport/trail?group=g")]
     [InlineData("kafka://127.0.0.1:0/trail?group=g")]
     [InlineData("kafka://127.0.0.1/trail?group=g")]
