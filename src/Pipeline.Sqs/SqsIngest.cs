@@ -511,33 +511,33 @@ public sealed partial class SqsIngest(
         }
     }
 
-    [LoggerMessage(4001, LogLevel.Information, "Reading notifications from {Queue} with {Receivers} receivers as {Worker} into {Lake}")]
+    [LoggerMessage(5001, LogLevel.Information, "Reading notifications from {Queue} with {Receivers} receivers as {Worker} into {Lake}")]
     private static partial void LogStarting(ILogger logger, string queue, int receivers, string worker, string lake);
 
-    [LoggerMessage(4002, LogLevel.Information, "{Receiver}: {Finished} staged batches of an earlier run published, {Discarded} removed")]
+    [LoggerMessage(5002, LogLevel.Information, "{Receiver}: {Finished} staged batches of an earlier run published, {Discarded} removed")]
     private static partial void LogRecovered(ILogger logger, string receiver, int finished, int discarded);
 
-    [LoggerMessage(4003, LogLevel.Warning, "ReceiveMessage on {Queue} failed after retries: {Reason}; trying again")]
+    [LoggerMessage(5003, LogLevel.Warning, "ReceiveMessage on {Queue} failed after retries: {Reason}; trying again")]
     private static partial void LogReceiveFailed(ILogger logger, string queue, string reason);
 
-    [LoggerMessage(4004, LogLevel.Information, "{Queue} has been empty for {Seconds} s: stopping")]
+    [LoggerMessage(5004, LogLevel.Information, "{Queue} has been empty for {Seconds} s: stopping")]
     private static partial void LogIdle(ILogger logger, string queue, double seconds);
 
-    [LoggerMessage(4005, LogLevel.Warning, "Message {MessageId} (received {Count} times) is not a notification of new objects and is left on the queue for its redrive policy: {Reason}")]
+    [LoggerMessage(5005, LogLevel.Warning, "Message {MessageId} (received {Count} times) is not a notification of new objects and is left on the queue for its redrive policy: {Reason}")]
     private static partial void LogNotNotification(ILogger logger, string messageId, int count, string reason);
 
-    [LoggerMessage(4006, LogLevel.Debug, "Message {MessageId} names no new object ({What}): deleted")]
+    [LoggerMessage(5006, LogLevel.Debug, "Message {MessageId} names no new object ({What}): deleted")]
     private static partial void LogIgnored(ILogger logger, string messageId, string what);
 
-    [LoggerMessage(4007, LogLevel.Warning, "Cannot read {Object}: {Reason}; its message is delivered again")]
+    [LoggerMessage(5007, LogLevel.Warning, "Cannot read {Object}: {Reason}; its message is delivered again")]
     private static partial void LogObjectUnreadable(ILogger logger, string @object, string reason);
 
-    [LoggerMessage(4008, LogLevel.Error, "Writing {Object} to {Lake} failed; its message is delivered again")]
+    [LoggerMessage(5008, LogLevel.Error, "Writing {Object} to {Lake} failed; its message is delivered again")]
     private static partial void LogCommitFailed(ILogger logger, string @object, string lake, Exception exception);
 
-    [LoggerMessage(4009, LogLevel.Warning, "Deleting a message failed ({Code}: {Reason}); it is delivered again and found done")]
+    [LoggerMessage(5009, LogLevel.Warning, "Deleting a message failed ({Code}: {Reason}); it is delivered again and found done")]
     private static partial void LogDeleteFailed(ILogger logger, string code, string reason);
 
-    [LoggerMessage(4010, LogLevel.Warning, "Changing a message's visibility failed: {Reason}")]
+    [LoggerMessage(5010, LogLevel.Warning, "Changing a message's visibility failed: {Reason}")]
     private static partial void LogVisibilityFailed(ILogger logger, string reason);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Cli.Console;
@@ -98,34 +99,25 @@ internal static class IngestCommand
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
-        Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL")) : null;
-        var s3Source = source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
-        var s3Lake = request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
-        using var s3 = s3Source || s3Lake ? Pipeline.S3.S3Clients.Create(parse.GetValue(Region), endpoint) : null;
-        Pipeline.Sources.IArchiveStore? store = null;
-        Pipeline.Lake.ILakeSink? target = null;
+
+        // The lake as the worker composes it (a folder, or S3 with its own client); the S3 source reads with a client of its own.
+        using var loggers = CliLogging.Create(parse.GetValue(Verbose));
+        using var services = StreamCommand.Compose(parse, loggers, options, _ => { });
+        var target = StreamCommand.Resolve<Pipeline.Lake.ILakeSink>(services);
+        using var s3 = source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase)
+            ? Pipeline.S3.S3Clients.Create(parse.GetValue(Region), StreamCommand.Endpoint(parse))
+            : null;
+        Pipeline.Sources.IArchiveStore? store;
         try
         {
-            if (s3Source)
-            {
-                store = new Pipeline.S3.S3ArchiveStore(s3!, Pipeline.S3.S3ArchiveLocation.Parse(source, List(parse.GetValue(Accounts)), List(parse.GetValue(Regions))));
-            }
-
-            if (s3Lake)
-            {
-                target = new Pipeline.S3.S3Lake(s3!, request.Lake, parse.GetValue(Staging));
-            }
+            store = s3 is null ? null : new Pipeline.S3.S3ArchiveStore(s3, Pipeline.S3.S3ArchiveLocation.Parse(source, List(parse.GetValue(Accounts)), List(parse.GetValue(Regions))));
         }
         catch (FormatException e)
         {
             throw new UsageException(e.Message);
         }
-        catch (Amazon.S3.AmazonS3Exception e)
-        {
-            throw new IngestException($"cannot read the lake's checkpoint in {request.Lake}: {e.ErrorCode}: {e.Message}", e);
-        }
 
-        var result = await Ingest(request, options, parse.GetValue(Verbose), ct, store, target).ConfigureAwait(false);
+        var result = await Ingest(request, options, parse.GetValue(Verbose), ct, store, target, services.GetRequiredService<Pipeline.Buffers.MemoryBudget>()).ConfigureAwait(false);
         Summary.Print(System.Console.Error, result, request.Lake);
         if (!result.Complete)
         {
@@ -140,10 +132,11 @@ internal static class IngestCommand
 
     /// <summary>Runs an ingest with progress on stderr; shared by <c>ingest</c> and <c>demo</c>.</summary>
     public static async Task<IngestResult> Ingest(
-        IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null, Pipeline.Lake.ILakeSink? target = null)
+        IngestRequest request, IngestOptions options, bool verbose, CancellationToken ct, Pipeline.Sources.IArchiveStore? store = null, Pipeline.Lake.ILakeSink? target = null,
+        Pipeline.Buffers.MemoryBudget? budget = null)
     {
         using var loggerFactory = CliLogging.Create(verbose);
-        var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>());
+        var job = new ArchiveIngest(options, TimeProvider.System, loggerFactory.CreateLogger<ArchiveIngest>(), budget);
         using var progress = new ProgressDisplay(job.Stats, System.Console.Error, TimeProvider.System);
         using var metrics = CliMetrics.Start(job.Stats);
         var result = await job.RunAsync(request, ct, store, target).ConfigureAwait(false);

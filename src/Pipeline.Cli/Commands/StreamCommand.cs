@@ -146,9 +146,7 @@ internal static class StreamCommand
             options.Visibility = Seconds(parse.GetValue(IngestCommand.Visibility), "--visibility") ?? options.Visibility;
             options.Receivers = parse.GetValue(IngestCommand.Receivers) ?? options.Receivers;
             options.S3Region = parse.GetValue(IngestCommand.Region) ?? options.S3Region;
-            options.S3Endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep
-                ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
-                : options.S3Endpoint;
+            options.S3Endpoint = Endpoint(parse) ?? options.S3Endpoint;
         }));
         var options = Resolve<IOptions<SqsSourceOptions>>(services).Value;
         var job = Resolve<SqsIngest>(services);
@@ -221,7 +219,7 @@ internal static class StreamCommand
     /// The worker's composition with the CLI's flags as configuration: the lake (a folder or S3, with its S3 client),
     /// the ingest options, the process's memory budget and the source <paramref name="addSource"/> adds.
     /// </summary>
-    private static ServiceProvider Compose(ParseResult parse, ILoggerFactory loggers, IngestOptions ingest, Action<IServiceCollection> addSource)
+    public static ServiceProvider Compose(ParseResult parse, ILoggerFactory loggers, IngestOptions ingest, Action<IServiceCollection> addSource)
     {
         var services = new ServiceCollection()
             .AddSingleton(loggers)
@@ -233,9 +231,7 @@ internal static class StreamCommand
                     lake.Lake = parse.GetValue(IngestCommand.Lake)!;
                     lake.Staging = parse.GetValue(IngestCommand.Staging);
                     lake.S3Region = parse.GetValue(IngestCommand.Region);
-                    lake.S3Endpoint = parse.GetValue(IngestCommand.Endpoint) is { } ep
-                        ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
-                        : null;
+                    lake.S3Endpoint = Endpoint(parse);
                 },
                 options =>
                 {
@@ -248,7 +244,7 @@ internal static class StreamCommand
     }
 
     /// <summary>Resolves a service; options that do not parse or validate are a usage error naming what is wrong.</summary>
-    private static T Resolve<T>(ServiceProvider services)
+    public static T Resolve<T>(ServiceProvider services)
         where T : notnull
     {
         try
@@ -264,6 +260,11 @@ internal static class StreamCommand
             throw new UsageException(e.Message);
         }
     }
+
+    /// <summary>The --endpoint flag (an S3-compatible server), or null.</summary>
+    public static Uri? Endpoint(ParseResult parse) => parse.GetValue(IngestCommand.Endpoint) is { } ep
+        ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
+        : null;
 
     private static TimeSpan? Seconds(double? value, string flag) => value switch
     {

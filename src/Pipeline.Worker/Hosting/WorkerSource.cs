@@ -19,6 +19,16 @@ internal interface IWorkerSource
     long EventsWritten { get; }
 }
 
+/// <summary>The end of a source's run, the same for every source.</summary>
+internal static class WorkerSources
+{
+    /// <summary>Events written; what was not written at stop is read again later, but the exit says so (code 1).</summary>
+    public static long Written(Pipeline.Ingest.IngestStats stats, IReadOnlyList<string> unwritten, string again) =>
+        unwritten.Count == 0
+            ? stats.EventsWritten
+            : throw new Pipeline.Ingest.IngestException($"not written at stop ({again}): " + string.Join("; ", unwritten));
+}
+
 /// <summary>A Kinesis stream.</summary>
 internal sealed class KinesisWorkerSource(KinesisSource source) : IWorkerSource
 {
@@ -31,11 +41,7 @@ internal sealed class KinesisWorkerSource(KinesisSource source) : IWorkerSource
     public async Task<long> RunAsync(CancellationToken stop)
     {
         var result = await source.Ingest.RunAsync(stop).ConfigureAwait(false);
-
-        // A final batch that could not be committed is read again by the next owner, but the exit says so.
-        return result.Unwritten.Count == 0
-            ? result.Stats.Ingest.EventsWritten
-            : throw new Pipeline.Ingest.IngestException("not written at stop: " + string.Join("; ", result.Unwritten));
+        return WorkerSources.Written(result.Stats.Ingest, result.Unwritten, "read again by the shard's next owner");
     }
 }
 
@@ -51,11 +57,7 @@ internal sealed class KafkaWorkerSource(KafkaIngest ingest) : IWorkerSource
     public async Task<long> RunAsync(CancellationToken stop)
     {
         var result = await ingest.RunAsync(stop).ConfigureAwait(false);
-
-        // A final batch that could not be committed is read again by the next owner, but the exit says so.
-        return result.Unwritten.Count == 0
-            ? result.Stats.Ingest.EventsWritten
-            : throw new Pipeline.Ingest.IngestException("not written at stop: " + string.Join("; ", result.Unwritten));
+        return WorkerSources.Written(result.Stats.Ingest, result.Unwritten, "read again from the committed offset");
     }
 }
 
@@ -71,10 +73,6 @@ internal sealed class SqsWorkerSource(SqsIngest ingest) : IWorkerSource
     public async Task<long> RunAsync(CancellationToken stop)
     {
         var result = await ingest.RunAsync(stop).ConfigureAwait(false);
-
-        // Objects that could not be read or written stay on the queue and come back; the exit says so.
-        return result.Unwritten.Count == 0
-            ? result.Stats.Ingest.EventsWritten
-            : throw new Pipeline.Ingest.IngestException("not written at stop (their messages are delivered again): " + string.Join("; ", result.Unwritten));
+        return WorkerSources.Written(result.Stats.Ingest, result.Unwritten, "their messages are delivered again");
     }
 }
