@@ -168,6 +168,27 @@ public sealed class SqsIngestTests(SqsServers servers)
     }
 
     [Fact]
+    public async Task Cli_ObjectUnreadable_MessageLeftForRedeliveryAndExitSaysSo()
+    {
+        using var tmp = new TempDir();
+        using var q = await TrailQueue.CreateAsync(servers.Aws, servers.SqsEndpoint, "unreadable");
+        var lake = tmp.Sub("lake");
+        var good = await q.PutLogFileAsync(events: 8);
+        await q.SendAsync(Notices.S3Event(good, bucket: q.Bucket));
+
+        // A bucket that does not exist (or that the worker may not read) says nothing of the object: not a reject.
+        await q.SendAsync(Notices.S3Event("AWSLogs/o-aa111bb222/111122223333/CloudTrail/us-east-1/2026/11/30/x.json.gz", bucket: "no-such-bucket-" + q.QueueName));
+
+        var run = CliProcess.Run(q.IngestArgs(lake, "--until-idle", "2"));
+
+        Assert.Equal(1, run.ExitCode);
+        Says(run, "not written at stop: s3://no-such-bucket-");
+        Says(run, "0 rejects");
+        LakeReader.AssertExactlyOnce(lake, q.EventIds);
+        Assert.Equal(1, await q.CountAsync());
+    }
+
+    [Fact]
     public async Task Cli_NoSuchQueue_ClearErrorNamingIt()
     {
         using var tmp = new TempDir();
