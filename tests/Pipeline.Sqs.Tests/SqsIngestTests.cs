@@ -189,6 +189,29 @@ public sealed class SqsIngestTests(SqsServers servers)
     }
 
     [Fact]
+    public async Task Cli_BackfillAfterTheTail_SkipsWhatTheTailCommitted()
+    {
+        using var tmp = new TempDir();
+        using var q = await TrailQueue.CreateAsync(servers.Aws, servers.SqsEndpoint, "overlap");
+        var lake = tmp.Sub("lake");
+        for (var i = 0; i < 4; i++)
+        {
+            var key = await q.PutLogFileAsync(events: 10);
+            if (i < 3)
+            {
+                await q.SendAsync(Notices.S3Event(key, bucket: q.Bucket));
+            }
+        }
+
+        var tail = CliProcess.Run(q.IngestArgs(lake, "--until-idle", "2"));
+        var backfill = CliProcess.Run("ingest", "--source", $"s3://{q.Bucket}/AWSLogs/", "--endpoint", servers.Aws.S3Endpoint.ToString(), "--lake", lake);
+
+        Assert.True(tail.ExitCode == 0, tail.Stderr);
+        Assert.True(backfill.ExitCode == 0, backfill.Stderr);
+        LakeReader.AssertExactlyOnce(lake, q.EventIds);
+    }
+
+    [Fact]
     public async Task Cli_NoSuchQueue_ClearErrorNamingIt()
     {
         using var tmp = new TempDir();
