@@ -18,6 +18,7 @@ namespace Pipeline.Kafka;
 public sealed class KafkaStats : StreamStats
 {
     private long _deadLettered;
+    private long _dropped;
 
     /// <summary>Rejected messages copied to the dead-letter topic (each on its delivery report).</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
@@ -28,6 +29,11 @@ public sealed class KafkaStats : StreamStats
     internal void OnAssigned(string partition) => PartitionAssigned?.Invoke(partition);
 
     internal void DeadLetter() => Interlocked.Increment(ref _deadLettered);
+
+    /// <summary>Batches dropped uncommitted (offset commit or dead letters failed); each is read again from the committed offset.</summary>
+    public long DroppedBatches => Interlocked.Read(ref _dropped);
+
+    internal void Drop() => Interlocked.Increment(ref _dropped);
 }
 
 /// <summary>What a Kafka ingest did before it stopped.</summary>
@@ -76,6 +82,12 @@ public sealed partial class KafkaIngest(
 
     /// <summary>Dead letters whose delivery report was an error, by the partition they came from.</summary>
     private readonly ConcurrentDictionary<TopicPartition, int> _deadLetterFailures = new();
+
+    /// <summary>
+    /// Batches dropped and not yet written since, by partition: the last offset they held and what the stop reports.
+    /// A later commit past that offset clears the entry; what is left when the ingest stops is its Unwritten list.
+    /// </summary>
+    private readonly Dictionary<TopicPartition, (long Last, string Why)> _dropped = [];
 
     public KafkaStats Stats { get; } = new();
 
@@ -181,11 +193,11 @@ public sealed partial class KafkaIngest(
             // Graceful: flush and commit everything, then leave the group (its revocation finds nothing left).
             foreach (var tp in _partitions.Keys.ToList())
             {
-                if (Commit(consumer, tp) is { } notWritten)
-                {
-                    unwritten.Add(notWritten);
-                }
+                Commit(consumer, tp);
             }
+
+            // A batch dropped earlier and not read and written again since is as unwritten as one dropped just now.
+            unwritten.AddRange(_dropped.OrderBy(d => d.Key.Topic, StringComparer.Ordinal).ThenBy(d => d.Key.Partition.Value).Select(d => d.Value.Why));
 
             consumer.Close();
         }
@@ -317,6 +329,9 @@ public sealed partial class KafkaIngest(
         }
 
         _atEnd.Remove(tp);
+
+        // Its next owner reads from the committed offset, so what this member dropped is that owner's to write.
+        _dropped.Remove(tp);
         Stats.Release(tp.ToString());
     }
 
@@ -412,7 +427,13 @@ public sealed partial class KafkaIngest(
 
             if (committed is null)
             {
-                return Drop(consumer, tp, pump, staged!, refused!);
+                return Dropped(tp, staged!, Drop(consumer, tp, pump, staged!, refused!));
+            }
+
+            var last = long.Parse(committed.LastPosition, CultureInfo.InvariantCulture);
+            if (_dropped.TryGetValue(tp, out var dropped) && last >= dropped.Last)
+            {
+                _dropped.Remove(tp);
             }
 
             LogCommitted(_log, tp.ToString(), long.Parse(committed.LastPosition, CultureInfo.InvariantCulture) + 1, committed.Messages, committed.Files);
@@ -422,8 +443,21 @@ public sealed partial class KafkaIngest(
         {
             // Whether the offset moved is not known: the staged batch is resolved against the committed offset.
             LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
-            return Drop(consumer, tp, pump, staged, $"offset commit failed: {e.Error.Code}");
+            return Dropped(tp, staged, Drop(consumer, tp, pump, staged, $"offset commit failed: {e.Error.Code}"));
         }
+    }
+
+    /// <summary>Remembers a dropped batch until a later commit covers it (null: the drop found it written after all).</summary>
+    private string? Dropped(TopicPartition tp, PreparedBatch batch, string? why)
+    {
+        if (why is not null)
+        {
+            var last = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture);
+            _dropped[tp] = (_dropped.TryGetValue(tp, out var before) ? Math.Max(before.Last, last) : last, why);
+            Stats.Drop();
+        }
+
+        return why;
     }
 
     /// <summary>

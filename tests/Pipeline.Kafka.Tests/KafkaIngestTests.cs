@@ -203,9 +203,19 @@ public sealed class KafkaIngestTests : IDisposable
         options.UntilIdle = null;
 
         KafkaResult failed;
-        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8)))
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
         {
-            failed = await Job(options, tmp.Path).RunAsync(stop.Token);
+            // Stopped once a batch was dropped, however long the group join took; whatever the consumer re-read since
+            // (none, part or all of the batch again), the stop names the partition as not written.
+            var job = Job(options, tmp.Path);
+            var run = job.RunAsync(stop.Token);
+            while (job.Stats.DroppedBatches == 0 && !run.IsCompleted)
+            {
+                await Task.Delay(20);
+            }
+
+            await stop.CancelAsync();
+            failed = await run;
         }
 
         // No dead letter was acknowledged, so the batch holding the poison message never committed its offset.
