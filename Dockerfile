@@ -7,6 +7,8 @@ WORKDIR /src
 # Project files first, so a code change does not invalidate the restore layer.
 COPY Directory.Build.props Directory.Packages.props Pipeline.sln ./
 COPY src/Pipeline.Core/Pipeline.Core.csproj src/Pipeline.Core/
+COPY src/Pipeline.Aws/Pipeline.Aws.csproj src/Pipeline.Aws/
+COPY src/Pipeline.Athena/Pipeline.Athena.csproj src/Pipeline.Athena/
 COPY src/Pipeline.Reporting/Pipeline.Reporting.csproj src/Pipeline.Reporting/
 COPY src/Pipeline.Kinesis/Pipeline.Kinesis.csproj src/Pipeline.Kinesis/
 COPY src/Pipeline.Kafka/Pipeline.Kafka.csproj src/Pipeline.Kafka/

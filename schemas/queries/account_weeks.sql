@@ -23,7 +23,7 @@ SELECT
   CAST(sum(CASE WHEN tls_class IN ('legacy', 'current') THEN calls ELSE 0 END) AS BIGINT) AS tls_calls,
   CAST(sum(CASE WHEN tls_class = 'unknown' THEN calls ELSE 0 END) AS BIGINT) AS unknown_calls,
   CAST(sum(CASE WHEN tls_class = 'unrecognised' THEN calls ELSE 0 END) AS BIGINT) AS unrecognised_calls,
-  array_agg(DISTINCT odd_value) FILTER (WHERE odd_value IS NOT NULL) AS unrecognised_values
+  CAST(array_agg(DISTINCT odd_value) FILTER (WHERE odd_value IS NOT NULL) AS ${list_type}) AS unrecognised_values
 FROM per_class
 GROUP BY week_start, owner_account
 ORDER BY week_start, owner_account

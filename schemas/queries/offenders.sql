@@ -75,12 +75,12 @@ SELECT
   d.sample_event_id,
   d.first_seen,
   d.last_seen,
-  d.tls_versions,
-  d.cipher_suites,
-  d.endpoints,
-  d.event_sources,
-  d.regions,
-  d.recipient_accounts
+  CAST(d.tls_versions AS ${list_type}) AS tls_versions,
+  CAST(d.cipher_suites AS ${list_type}) AS cipher_suites,
+  CAST(d.endpoints AS ${list_type}) AS endpoints,
+  CAST(d.event_sources AS ${list_type}) AS event_sources,
+  CAST(d.regions AS ${list_type}) AS regions,
+  CAST(d.recipient_accounts AS ${list_type}) AS recipient_accounts
 FROM clients c
 JOIN calls n ON n.week_start = c.week_start AND n.owner_account = c.owner_account AND n.client_key = c.client_key
   AND n.event_name IS NOT DISTINCT FROM c.event_name

@@ -79,16 +79,6 @@ public sealed class KinesisSource : IDisposable
     }
 
     /// <summary>The default credential chain; a clear error when it finds nothing.</summary>
-    public static AWSCredentials ResolveCredentials()
-    {
-        try
-        {
-            return DefaultAWSCredentialsIdentityResolver.GetCredentials();
-        }
-        catch (AmazonClientException e)
-        {
-            throw new InvalidOperationException(
-                "no AWS credentials found (environment AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, container or instance role): " + e.Message, e);
-        }
-    }
+    public static AWSCredentials ResolveCredentials() => Pipeline.Aws.AwsDefaults.Credentials();
+
 }

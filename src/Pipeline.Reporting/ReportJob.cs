@@ -49,31 +49,34 @@ public static class ReportJob
         return sb.ToString();
     }
 
-    public static OrgReport Run(ReportRequest request, Action<string>? progress = null)
+    /// <summary>Runs the report on embedded DuckDB over the local lake folder <see cref="ReportRequest.Lake"/>.</summary>
+    public static async Task<OrgReport> RunAsync(ReportRequest request, Action<string>? progress = null, CancellationToken ct = default)
+    {
+        using var lake = new DuckDbLake(request.Lake);
+        return await RunAsync(request, lake, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the report's queries on <paramref name="lake"/>'s engine, then builds and writes the week's outputs.</summary>
+    public static async Task<OrgReport> RunAsync(ReportRequest request, IReportLake lake, Action<string>? progress = null, CancellationToken ct = default)
     {
         var owners = Owners(request);
         var rules = ClientRules.Load(request.RulesFile);
         var p = Parameters(request, owners);
-        OrgReport org;
-        using (var lake = new DuckDbLake(request.Lake))
-        {
-            var window = lake.Window(p);
-            progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"querying {request.Lake} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}: {window.Days} days with data, {window.Files:N0} files, {window.Bytes / 1048576.0:N1} MiB"));
-            var coverage = lake.Coverage(p);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            string Took() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:N1} s");
-            var weeks = lake.AccountWeeks(p);
-            progress?.Invoke(lake.UnionByName ? $"accounts done in {Took()} (the lake mixes schema versions: files read by column name, slower); clients …" : $"accounts done in {Took()}; clients …");
-            started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var calls = lake.Offenders(p);
-            progress?.Invoke($"clients done in {Took()}; their user agents, sources and sessions …");
-            started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var facets = lake.ClientFacets(p);
-            progress?.Invoke($"done in {Took()}");
-            org = ReportBuilder.Build(request.Week, request.WeeksBack, request.ResolveAfterWeeks, new WindowRows(weeks, calls, facets, coverage),
-                request.Now ?? TimeProvider.System.GetUtcNow(), owners, rules);
-        }
+        var window = await lake.DescribeWindowAsync(p, ct).ConfigureAwait(false);
+        progress?.Invoke($"querying {request.Lake} with {lake.Describe} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}{(window is null ? "" : ": " + window)}");
+        var coverage = await lake.CoverageAsync(p, ct).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string Took() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:N1} s");
+        var weeks = await lake.AccountWeeksAsync(p, ct).ConfigureAwait(false);
+        progress?.Invoke(lake.Note is { } slower ? $"accounts done in {Took()} ({slower}); clients …" : $"accounts done in {Took()}; clients …");
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var calls = await lake.OffendersAsync(p, ct).ConfigureAwait(false);
+        progress?.Invoke($"clients done in {Took()}; their user agents, sources and sessions …");
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var facets = await lake.ClientFacetsAsync(p, ct).ConfigureAwait(false);
+        progress?.Invoke($"done in {Took()}");
+        var org = ReportBuilder.Build(request.Week, request.WeeksBack, request.ResolveAfterWeeks, new WindowRows(weeks, calls, facets, coverage),
+            request.Now ?? TimeProvider.System.GetUtcNow(), owners, rules);
 
         if (org.CoverageNote is { } note)
         {

@@ -57,8 +57,8 @@ internal static class DemoCommand
         var reports = Path.Combine(outDir, "reports");
         var week = Pipeline.Reporting.Weeks.IsoWeek.Of(lastDay);
         var weeksBack = Math.Max(1, Math.Min(8, (days / 7) - 1));
-        ReportCommand.Execute(new Pipeline.Reporting.ReportRequest(lake, week, reports, weeksBack, Path.Combine(outDir, "accounts.csv"),
-            ResolveAfterWeeks: Math.Min(Pipeline.Reporting.ReportRequest.DefaultResolveAfterWeeks, weeksBack), Now: now));
+        await ReportCommand.ExecuteAsync(new Pipeline.Reporting.ReportRequest(lake, week, reports, weeksBack, Path.Combine(outDir, "accounts.csv"),
+            ResolveAfterWeeks: Math.Min(Pipeline.Reporting.ReportRequest.DefaultResolveAfterWeeks, weeksBack), Now: now), null, ct).ConfigureAwait(false);
 
         var stdout = System.Console.Out;
         await stdout.WriteLineAsync().ConfigureAwait(false);

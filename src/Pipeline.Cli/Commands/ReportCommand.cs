@@ -13,7 +13,7 @@ internal static class ReportCommand
     private static readonly Option<string> Lake = new("--lake") { Description = "The lake's root folder, or s3://BUCKET/PREFIX (the window's days are downloaded first).", Required = true };
     private static readonly Option<string?> Week = new("--week") { Description = "ISO week, e.g. 2026-W47 (Monday–Sunday, UTC); default: the last complete week." };
     private static readonly Option<string> Out = new("--out") { Description = "Folder (or s3://BUCKET/PREFIX) for <week>/ with tickets, account pages and the summary.", DefaultValueFactory = _ => "reports" };
-    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// lake or output: endpoint of an S3-compatible server." };
+    private static readonly Option<string?> Endpoint = new("--endpoint") { Description = "s3:// lake or output: endpoint of an S3-compatible server; with --engine athena, the Athena endpoint." };
     private static readonly Option<int> WeeksBack = new("--weeks-back") { Description = "Earlier weeks for statuses and trends.", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> ResolveAfter = new("--resolve-after-weeks")
     {
@@ -22,14 +22,24 @@ internal static class ReportCommand
     };
     private static readonly Option<string?> OwnersFile = new("--owners") { Description = "Account names and owners: `aws organizations list-accounts` JSON, or CSV account_id,name,owner_email,team." };
     private static readonly Option<string?> Rules = new("--rules") { Description = "Extra client rules (JSON like the built-in client-rules.json; tried first)." };
-    private static readonly Option<string> Engine = new("--engine") { Description = "Query engine (duckdb: embedded).", DefaultValueFactory = _ => "duckdb" };
+    private static readonly Option<string> Engine = new("--engine")
+    {
+        Description = "Query engine: duckdb (embedded; an s3:// lake's window is downloaded first) or athena (the queries run on Athena over the s3:// lake; nothing is downloaded).",
+        DefaultValueFactory = _ => "duckdb",
+    };
+    private static readonly Option<string?> Workgroup = new("--workgroup") { Description = "athena: the workgroup (default primary)." };
+    private static readonly Option<string?> Database = new("--database") { Description = "athena: the database holding tls_events (default pipeline; see `pipeline schema athena --apply`)." };
+    private static readonly Option<string?> OutputLocation = new("--output-location") { Description = "athena: s3:// folder for query results (default: the workgroup's)." };
+    private static readonly Option<string?> Region = new("--region") { Description = "athena: the region (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)." };
+    private static readonly Option<decimal?> UsdPerTb = new("--usd-per-tb") { Description = "athena: price per TB scanned for the cost estimates (default 5)." };
+    private static readonly Option<string?> S3Endpoint = new("--s3-endpoint") { Description = "athena: endpoint of an S3-compatible server for an s3:// --out (--endpoint is Athena's)." };
     private static readonly Option<bool> PrintSql = new("--print-sql") { Description = "Print the SQL with the parameters bound (runs on Athena as is) and exit." };
 
     public static Command Create()
     {
         var command = new Command("report", "Weekly per-account remediation reports and tickets from the lake.")
         {
-            Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql,
+            Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql, Workgroup, Database, OutputLocation, Region, UsdPerTb, S3Endpoint,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
@@ -42,6 +52,11 @@ internal static class ReportCommand
         {
             System.Console.Out.Write(ReportJob.PrintSql(request));
             return 0;
+        }
+
+        if (parse.GetValue(Engine) == "athena")
+        {
+            return await RunOnAthenaAsync(parse, request, ct).ConfigureAwait(false);
         }
 
         if (request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
@@ -93,7 +108,55 @@ internal static class ReportCommand
 
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, ReportRequest request, CancellationToken ct)
+    /// <summary>The report on Athena: the same queries run there, the rows rendered here.</summary>
+    private static async Task<int> RunOnAthenaAsync(ParseResult parse, ReportRequest request, CancellationToken ct)
+    {
+        if (!request.Lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"--engine athena reads a lake in S3: --lake s3://BUCKET/PREFIX, not {request.Lake}");
+        }
+
+        var options = AthenaOptions(parse);
+        using var client = AthenaClient(parse);
+        var progress = (string line) => System.Console.Error.WriteLine("report: " + line);
+        using var lake = new Pipeline.Athena.AthenaLake(new Pipeline.Athena.AthenaQueries(client, options, TimeProvider.System, progress), options);
+        return await RunAsync(parse, request, lake, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The Athena settings of the report and schema commands, validated.</summary>
+    internal static Pipeline.Athena.AthenaOptions AthenaOptions(ParseResult parse)
+    {
+        var options = new Pipeline.Athena.AthenaOptions
+        {
+            Workgroup = parse.GetValue(Workgroup) ?? "primary",
+            Database = parse.GetValue(Database) ?? "pipeline",
+            OutputLocation = parse.GetValue(OutputLocation),
+            UsdPerTerabyte = parse.GetValue(UsdPerTb) ?? 5m,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        return options;
+    }
+
+    internal static Pipeline.Athena.Client.AthenaClient AthenaClient(ParseResult parse)
+    {
+        Uri? endpoint = parse.GetValue(Endpoint) is { } ep
+            ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
+            : null;
+        var credentials = Pipeline.Aws.AwsDefaults.Credentials();
+        return new Pipeline.Athena.Client.AthenaClient(new Pipeline.Athena.Client.AthenaClientOptions { Region = Pipeline.Aws.AwsDefaults.Region(parse.GetValue(Region)), Endpoint = endpoint }, credentials);
+    }
+
+    private static Task<int> RunAsync(ParseResult parse, ReportRequest request, CancellationToken ct) => RunAsync(parse, request, null, ct);
+
+    private static async Task<int> RunAsync(ParseResult parse, ReportRequest request, IReportLake? engine, CancellationToken ct)
     {
         if (request.Out.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
@@ -102,8 +165,9 @@ internal static class ReportCommand
             var local = Path.Combine(Path.GetTempPath(), "pipeline-report-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                var org0 = Execute(request with { Out = local });
-                Uri? endpoint = parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null;
+                var org0 = await ExecuteAsync(request with { Out = local }, engine, ct).ConfigureAwait(false);
+                var s3Endpoint = engine is null ? parse.GetValue(Endpoint) : parse.GetValue(S3Endpoint);
+                Uri? endpoint = s3Endpoint is { } ep ? new Uri(ep) : null;
                 using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
                 var count = await Pipeline.S3.S3Upload.DirectoryAsync(s3, local, destination, ct).ConfigureAwait(false);
                 System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {count} files to {destination}/{request.Week}/"));
@@ -119,17 +183,25 @@ internal static class ReportCommand
             }
         }
 
-        var org = Execute(request);
+        var org = await ExecuteAsync(request, engine, ct).ConfigureAwait(false);
         System.Console.Out.WriteLine(Path.GetFullPath(Path.Combine(request.Out, request.Week.ToString(), "index.html")));
         return org is null ? 1 : 0;
     }
 
-    /// <summary>Runs a report with progress on stderr; shared with the demo.</summary>
-    public static OrgReport Execute(ReportRequest request)
+    /// <summary>Runs a report with progress on stderr (on DuckDB over the local lake unless an engine is given); shared with the demo.</summary>
+    public static async Task<OrgReport> ExecuteAsync(ReportRequest request, IReportLake? engine, CancellationToken ct)
     {
+        void Progress(string line) => System.Console.Error.WriteLine("report: " + line);
         try
         {
-            var org = ReportJob.Run(request, line => System.Console.Error.WriteLine("report: " + line));
+            var org = engine is null
+                ? await ReportJob.RunAsync(request, Progress, ct).ConfigureAwait(false)
+                : await ReportJob.RunAsync(request, engine, Progress, ct).ConfigureAwait(false);
+            if (engine is Pipeline.Athena.AthenaLake athena)
+            {
+                Progress(athena.Summary);
+            }
+
             var tickets = org.Accounts.Count(a => a.NeedsTicket);
             System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Report {request.Week}: {org.Accounts.Count} accounts, {org.Accounts.Count(a => a.IsOpen)} needing action ({org.Accounts.Sum(a => a.LegacyCalls):N0} legacy calls this week, {org.Accounts.Sum(a => a.Active.Count())} open clients), {tickets} tickets"));
@@ -139,14 +211,34 @@ internal static class ReportCommand
         {
             throw new UsageException(e.Message);
         }
+        catch (Pipeline.Athena.Client.AthenaQueryException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (Pipeline.Athena.Client.AthenaException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static ReportRequest Request(ParseResult parse)
     {
         var now = TimeProvider.System.GetUtcNow();
-        if (parse.GetValue(Engine) is not "duckdb")
+        var engine = parse.GetValue(Engine);
+        if (engine is not ("duckdb" or "athena"))
         {
-            throw new UsageException($"--engine {parse.GetValue(Engine)} is not supported here: use duckdb, or run the SQL from --print-sql on Athena");
+            throw new UsageException($"--engine {engine} is not an engine: duckdb (embedded) or athena");
+        }
+
+        if (engine == "duckdb")
+        {
+            foreach (var athenaOnly in new Option[] { Workgroup, Database, OutputLocation, Region, UsdPerTb, S3Endpoint })
+            {
+                if (parse.GetResult(athenaOnly) is { Implicit: false })
+                {
+                    throw new UsageException($"{athenaOnly.Name} is for --engine athena");
+                }
+            }
         }
 
         IsoWeek week;

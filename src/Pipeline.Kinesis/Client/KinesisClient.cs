@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
+using Pipeline.Aws;
 
 namespace Pipeline.Kinesis.Client;
 
@@ -17,13 +18,11 @@ namespace Pipeline.Kinesis.Client;
 public sealed class KinesisClient : IDisposable
 {
     private const string TargetPrefix = "Kinesis_20131202.";
-    private static readonly MediaTypeHeaderValue JsonType = new("application/x-amz-json-1.1");
     private readonly HttpClient _http;
     private readonly KinesisClientOptions _options;
     private readonly AWSCredentials _credentials;
     private readonly TimeProvider _time;
     private readonly Uri _endpoint;
-    private readonly string _host;
 
     public KinesisClient(KinesisClientOptions options, AWSCredentials credentials, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
@@ -31,7 +30,6 @@ public sealed class KinesisClient : IDisposable
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
         _endpoint = options.ResolveEndpoint();
-        _host = _endpoint.IsDefaultPort ? _endpoint.Host : $"{_endpoint.Host}:{_endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
         {
             Timeout = options.RequestTimeout,
@@ -230,32 +228,7 @@ public sealed class KinesisClient : IDisposable
     {
         var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
         var now = _time.GetUtcNow().UtcDateTime;
-        var target = TargetPrefix + operation;
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["content-type"] = JsonType.MediaType!,
-            ["host"] = _host,
-            ["x-amz-date"] = SigV4.AmzDate(now),
-            ["x-amz-target"] = target,
-        };
-        if (credentials.UseToken)
-        {
-            headers["x-amz-security-token"] = credentials.Token;
-        }
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint);
-        request.Content = new ByteArrayContent(payload);
-        request.Content.Headers.ContentType = JsonType;
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", headers["x-amz-date"]);
-        if (credentials.UseToken)
-        {
-            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.Token);
-        }
-
-        request.Headers.TryAddWithoutValidation(
-            "Authorization",
-            SigV4.Authorization(credentials, _options.Region, "kinesis", now, "POST", _endpoint.AbsolutePath, string.Empty, headers, payload));
+        using var request = JsonRequest.Create(_endpoint, TargetPrefix + operation, payload, credentials, _options.Region, "kinesis", now);
 
         HttpResponseMessage response;
         try
@@ -355,7 +328,7 @@ public sealed class KinesisClient : IDisposable
             {
                 if (!string.IsNullOrEmpty(error.Type))
                 {
-                    code = error.Type[(error.Type.LastIndexOf('#') + 1)..];
+                    code = JsonRequest.ErrorCode(error.Type);
                 }
 
                 message = error.Message ?? error.MessageUpper ?? string.Empty;

@@ -5,7 +5,7 @@ using Pipeline.Reporting.Model;
 namespace Pipeline.Reporting.Queries;
 
 /// <summary>Runs the report SQL with embedded DuckDB over a local lake (Hive partitions, pruned by event_date).</summary>
-public sealed class DuckDbLake : IDisposable
+public sealed class DuckDbLake : IReportLake
 {
     /// <summary>
     /// DuckDB's memory limit. Past it DuckDB spills the de-duplication's hash tables to a temporary folder, so memory
@@ -134,16 +134,37 @@ public sealed class DuckDbLake : IDisposable
 
     private static string Sql(string name, SqlParameters p) => ReportSql.ComposeForDuckDb(name, p);
 
-    public List<AccountWeek> AccountWeeks(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("account_weeks", p), r =>
-        new AccountWeek(Date(r, 0), r.GetString(1), r.GetInt64(2), Long(r, 3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), UnrecognisedValues: List(r, 7)));
+    public List<AccountWeek> AccountWeeks(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("account_weeks", p), ReportRowMap.AccountWeek);
 
-    public List<OffenderCalls> Offenders(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("offenders", p), r =>
-        new OffenderCalls(Date(r, 0), r.GetString(1), Client(r, 2),
-            r.IsDBNull(4) ? "(none)" : r.GetString(4), r.GetInt64(5), r.GetString(6), Time(r, 7), Time(r, 8),
-            new ClientSeen(Sorted(r, 9), Sorted(r, 10), Sorted(r, 11), Sorted(r, 12), Sorted(r, 13), Sorted(r, 14))));
+    public List<OffenderCalls> Offenders(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("offenders", p), ReportRowMap.Offender);
 
-    public List<FacetRow> ClientFacets(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("client_facets", p), r =>
-        new FacetRow(Date(r, 0), r.GetString(1), Client(r, 2), r.GetString(4), r.GetString(5), r.GetInt64(6), r.GetInt64(7)));
+    public List<FacetRow> ClientFacets(SqlParameters p) => !UseWindow(p) ? [] : Read(Sql("client_facets", p), ReportRowMap.Facet);
+
+    /// <inheritdoc />
+    public string Describe => "DuckDB";
+
+    /// <inheritdoc />
+    public string? Note => _unionByName ? "the lake mixes schema versions: files read by column name, slower" : null;
+
+    /// <inheritdoc />
+    public Task<string?> DescribeWindowAsync(SqlParameters p, CancellationToken ct)
+    {
+        var window = Window(p);
+        return Task.FromResult<string?>(string.Create(CultureInfo.InvariantCulture,
+            $"{window.Days} days with data, {window.Files:N0} files, {window.Bytes / 1048576.0:N1} MiB"));
+    }
+
+    /// <inheritdoc />
+    public Task<List<CoverageDay>> CoverageAsync(SqlParameters p, CancellationToken ct) => Task.FromResult(Coverage(p));
+
+    /// <inheritdoc />
+    public Task<List<AccountWeek>> AccountWeeksAsync(SqlParameters p, CancellationToken ct) => Task.FromResult(AccountWeeks(p));
+
+    /// <inheritdoc />
+    public Task<List<OffenderCalls>> OffendersAsync(SqlParameters p, CancellationToken ct) => Task.FromResult(Offenders(p));
+
+    /// <inheritdoc />
+    public Task<List<FacetRow>> ClientFacetsAsync(SqlParameters p, CancellationToken ct) => Task.FromResult(ClientFacets(p));
 
     /// <summary>
     /// The accounts and days of the window the lake holds records for: the evidence statuses are judged on. The same
@@ -157,8 +178,6 @@ public sealed class DuckDbLake : IDisposable
         return _coverage;
     }
 
-    private static Fingerprint Client(System.Data.Common.DbDataReader r, int i) => new(Fingerprint.ParseKind(r.GetString(i)), r.GetString(i + 1));
-
     /// <summary>Runs any SQL over the window of the last report query, or the whole lake before one (DuckDB's own reference timing in the benchmark).</summary>
     public long Count(string sql)
     {
@@ -167,7 +186,7 @@ public sealed class DuckDbLake : IDisposable
             CreateView();
         }
 
-        return Read(sql, r => Long(r, 0)).Single();
+        return Read(sql, r => Convert.ToInt64(r[0], CultureInfo.InvariantCulture)).Single();
     }
 
     public void Dispose()
@@ -186,7 +205,7 @@ public sealed class DuckDbLake : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private List<T> Read<T>(string sql, Func<System.Data.Common.DbDataReader, T> map)
+    private List<T> Read<T>(string sql, Func<object?[], T> map)
     {
         try
         {
@@ -210,7 +229,7 @@ public sealed class DuckDbLake : IDisposable
     /// <summary>A damaged or foreign file in the window: the report stops rather than under-count, naming the file.</summary>
     private static ReportException Unreadable(DuckDBException ex) => new("the lake could not be read: " + ex.Message.Split('\n')[0].Trim(), ex);
 
-    private List<T> ReadOnce<T>(string sql, Func<System.Data.Common.DbDataReader, T> map)
+    private List<T> ReadOnce<T>(string sql, Func<object?[], T> map)
     {
         using var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
@@ -218,33 +237,17 @@ public sealed class DuckDbLake : IDisposable
         var rows = new List<T>();
         while (reader.Read())
         {
-            rows.Add(map(reader));
+            var values = new object?[reader.FieldCount];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(map(values));
         }
 
         return rows;
     }
-
-    private static long Long(System.Data.Common.DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
-
-    private static DateOnly Date(System.Data.Common.DbDataReader r, int i) => r.GetValue(i) switch
-    {
-        DateOnly d => d,
-        DateTime dt => DateOnly.FromDateTime(dt),
-        var other => DateOnly.Parse(other.ToString()!, CultureInfo.InvariantCulture),
-    };
-
-    private static DateTime Time(System.Data.Common.DbDataReader r, int i) => r.GetValue(i) switch
-    {
-        DateTimeOffset dto => dto.UtcDateTime,
-        DateTime dt => DateTime.SpecifyKind(dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : dt, DateTimeKind.Utc),
-        var other => throw new InvalidCastException($"unexpected time value {other}"),
-    };
-
-    /// <summary>A list column in ordinal order (array_agg gives no order).</summary>
-    private static List<string> Sorted(System.Data.Common.DbDataReader r, int i) => List(r, i).Order(StringComparer.Ordinal).ToList();
-
-    private static List<string> List(System.Data.Common.DbDataReader r, int i) =>
-        r.IsDBNull(i) ? [] : ((System.Collections.IEnumerable)r.GetValue(i)).Cast<object?>().Where(v => v is not null).Select(v => v!.ToString()!).ToList();
 }
 
 /// <summary>What a report window holds in the lake: days with data, their Parquet files and bytes.</summary>

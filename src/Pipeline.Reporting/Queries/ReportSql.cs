@@ -43,7 +43,13 @@ public static class ReportSql
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
-    public static string Compose(string name, SqlParameters p) => Compose(name, p, AthenaClientKey);
+    public static string Compose(string name, SqlParameters p) => Compose(name, p, AthenaClientKey, AthenaListType);
+
+    /// <summary><c>${list_type}</c> in Athena: lists come back as JSON text, which parses back exactly.</summary>
+    internal const string AthenaListType = "JSON";
+
+    /// <summary><c>${list_type}</c> in DuckDB: its own list (the cast is a no-op).</summary>
+    internal const string DuckDbListType = "VARCHAR[]";
 
     /// <summary>
     /// The query for DuckDB: the same text with DuckDB's hash and one hint. DuckDB materialises a CTE used more than
@@ -51,13 +57,14 @@ public static class ReportSql
     /// such hint and needs none.
     /// </summary>
     public static string ComposeForDuckDb(string name, SqlParameters p) =>
-        Compose(name, p, DuckDbClientKey)
+        Compose(name, p, DuckDbClientKey, DuckDbListType)
             .Replace("\nevents AS (", "\nevents AS NOT MATERIALIZED (", StringComparison.Ordinal)
             .Replace("\nlegacy AS (", "\nlegacy AS NOT MATERIALIZED (", StringComparison.Ordinal);
 
-    private static string Compose(string name, SqlParameters p, string clientKey) =>
-        Bind(Read(name).Replace("${events}", Read("events"), StringComparison.Ordinal), p)
+    private static string Compose(string name, SqlParameters p, string clientKey, string listType) =>
+        Bind(Read(name).Replace("${events}", Read("events").Replace("${calls}", Read("calls"), StringComparison.Ordinal), StringComparison.Ordinal), p)
             .Replace("${client_key}", clientKey, StringComparison.Ordinal)
+            .Replace("${list_type}", listType, StringComparison.Ordinal)
             .Replace("${tls_class}", TlsClassSql, StringComparison.Ordinal)
             .Replace("${legacy_tls}", LegacyTlsSql, StringComparison.Ordinal);
 

@@ -46,7 +46,7 @@ public sealed class ReportHtmlBrowserTests
         Skip.If(Browser.Value is null, SkipReason);
         using var dir = new TempDir();
         var lake = await BuildLake(dir);
-        var org = ReportJob.Run(new ReportRequest(lake, new IsoWeek(2026, 47), dir.Sub("out"), 4, Now: new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
+        var org = await ReportJob.RunAsync(new ReportRequest(lake, new IsoWeek(2026, 47), dir.Sub("out"), 4, Now: new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
         var week = Path.Combine(dir.Sub("out"), "2026-W47");
         var a = org.Accounts.Single(x => x.Owner.AccountId == A);
 

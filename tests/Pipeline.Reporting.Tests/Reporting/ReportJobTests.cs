@@ -23,7 +23,7 @@ public sealed class ReportJobTests
             await File.WriteAllTextAsync(owners, ownersText);
         }
 
-        var org = ReportJob.Run(new ReportRequest(lake, Week47, dir.Sub("out"), 4, owners));
+        var org = await ReportJob.RunAsync(new ReportRequest(lake, Week47, dir.Sub("out"), 4, owners));
         return (dir, org, Path.Combine(dir.Sub("out"), "2026-W47"));
     }
 
@@ -203,7 +203,7 @@ public sealed class ReportJobTests
         var lake = await BuildLake(dir);
         var progress = new List<string>();
 
-        var org = ReportJob.Run(new ReportRequest(lake, new IsoWeek(2026, 40), dir.Sub("out"), 2), progress.Add);
+        var org = await ReportJob.RunAsync(new ReportRequest(lake, new IsoWeek(2026, 40), dir.Sub("out"), 2), progress.Add);
 
         Assert.Contains(progress, l => l.StartsWith("warning: No data for 2026-W40: the lake has no records from 2026-09-28 to 2026-10-04.", StringComparison.Ordinal));
         Assert.All(org.Accounts, a => Assert.Equal(0, a.Calls));

@@ -100,7 +100,8 @@ public sealed class ReportJudgementTests
     private static Dictionary<string, object?> Anonymous() => new() { ["type"] = "AWSAccount", ["principalId"] = "", ["accountId"] = "ANONYMOUS_PRINCIPAL" };
 
     private static OrgReport Run(string lake, TempDir dir, IsoWeek week, DateTimeOffset? now = null, int weeksBack = 8, int resolveAfter = 4) =>
-        ReportJob.Run(new ReportRequest(lake, week, dir.Sub("out"), weeksBack, ResolveAfterWeeks: resolveAfter, Now: now ?? AfterW47));
+        // DuckDB runs synchronously: the task is complete when it returns.
+        ReportJob.RunAsync(new ReportRequest(lake, week, dir.Sub("out"), weeksBack, ResolveAfterWeeks: resolveAfter, Now: now ?? AfterW47)).GetAwaiter().GetResult();
 
     private static Offender Client(OrgReport org, string account, string principalEnd) =>
         org.Accounts.Single(a => a.Owner.AccountId == account).Offenders.Single(o => o.Client.Principal.EndsWith(principalEnd, StringComparison.Ordinal));

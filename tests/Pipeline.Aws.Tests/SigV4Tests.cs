@@ -1,7 +1,7 @@
 using Amazon.Runtime;
-using Pipeline.Kinesis.Client;
+using Pipeline.Aws;
 
-namespace Pipeline.Kinesis.Tests.Client;
+namespace Pipeline.Aws.Tests;
 
 public sealed class SigV4Tests
 {

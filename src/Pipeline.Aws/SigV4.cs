@@ -4,13 +4,13 @@ using System.Text;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal.Auth;
 
-namespace Pipeline.Kinesis.Client;
+namespace Pipeline.Aws;
 
 /// <summary>
 /// Signs an HTTP request with AWS Signature Version 4. The canonical request is built here (the part that depends on
 /// how we send requests); the key derivation and the signature come from AWSSDK.Core's <see cref="AWS4Signer"/>.
 /// </summary>
-internal static class SigV4
+public static class SigV4
 {
     /// <summary>
     /// Returns the <c>Authorization</c> header value for a request whose headers (names lower-case, values trimmed)

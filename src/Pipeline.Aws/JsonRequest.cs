@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using Amazon.Runtime;
+
+namespace Pipeline.Aws;
+
+/// <summary>
+/// A request to an AWS JSON 1.1 API (<c>POST /</c> with <c>X-Amz-Target</c>), signed with SigV4 over the credentials
+/// AWSSDK.Core resolves: what the Kinesis and Athena clients share.
+/// </summary>
+public static class JsonRequest
+{
+    public static readonly MediaTypeHeaderValue ContentType = new("application/x-amz-json-1.1");
+
+    /// <summary>The <c>host</c> header for an endpoint (with its port unless it is the scheme's default).</summary>
+    public static string Host(Uri endpoint) =>
+        endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>A signed <c>POST</c> of <paramref name="payload"/> to <paramref name="endpoint"/> for <paramref name="target"/>.</summary>
+    public static HttpRequestMessage Create(
+        Uri endpoint, string target, byte[] payload, ImmutableCredentials credentials, string region, string service, DateTime signedAt)
+    {
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["content-type"] = ContentType.MediaType!,
+            ["host"] = Host(endpoint),
+            ["x-amz-date"] = SigV4.AmzDate(signedAt),
+            ["x-amz-target"] = target,
+        };
+        if (credentials.UseToken)
+        {
+            headers["x-amz-security-token"] = credentials.Token;
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(payload) };
+        request.Content.Headers.ContentType = ContentType;
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", headers["x-amz-date"]);
+        if (credentials.UseToken)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", credentials.Token);
+        }
+
+        request.Headers.TryAddWithoutValidation(
+            "Authorization", SigV4.Authorization(credentials, region, service, signedAt, "POST", endpoint.AbsolutePath, string.Empty, headers, payload));
+        return request;
+    }
+
+    /// <summary>The AWS error code of an error answer's <c>__type</c>, without its namespace.</summary>
+    public static string ErrorCode(string type) => type[(type.LastIndexOf('#') + 1)..];
+}
