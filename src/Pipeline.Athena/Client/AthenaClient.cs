@@ -34,11 +34,11 @@ public sealed class AthenaClient : IDisposable
         {
             Timeout = options.RequestTimeout,
         };
-        _retry = new ResiliencePipelineBuilder { TimeProvider = _time }
+        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<AthenaException>(e => e.IsRetryable),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 Delay = options.BaseBackoff,
                 MaxDelay = options.MaxBackoff,
                 BackoffType = DelayBackoffType.Exponential,

@@ -37,8 +37,8 @@ public static class AthenaValues
         }
 
         var type = column.Type.ToLowerInvariant();
-        var paren = type.IndexOf('(', StringComparison.Ordinal);
-        var bare = paren < 0 ? type : type[..paren];
+        var end = type.IndexOfAny(['(', ' ']);
+        var bare = end < 0 ? type : type[..end];
         try
         {
             return bare switch
