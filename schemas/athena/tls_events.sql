@@ -1,6 +1,10 @@
 -- Athena table over the tls_events lake. Replace ${LOCATION} (e.g. s3://my-bucket/pipeline) and ${ACCOUNT_IDS}
--- (comma-separated 12-digit IDs of the organization's accounts).
+-- (comma-separated 12-digit IDs of the organization's accounts); `pipeline schema athena` does both.
 -- Partition projection: no MSCK REPAIR / crawler needed, and event_date ranges prune to the days asked for.
+-- account_id is an enum projection, not an injected one: injected projection needs every query to name its accounts
+-- with equality conditions, which the report's (SELECT DISTINCT account_id …) cannot. Athena reads no account outside
+-- the list, so the list is refreshed as accounts join: `pipeline schema athena --apply --accounts-from-lake s3://…`
+-- (the chart's report CronJob runs it before each report).
 CREATE EXTERNAL TABLE IF NOT EXISTS tls_events (
   event_time timestamp,
   event_id string,

@@ -56,4 +56,26 @@ public static partial class S3LakeDownload
 
         return total;
     }
+
+    /// <summary>
+    /// The accounts an S3 lake holds data for: the <c>account_id=</c> folders of its Parquet files, from one listing
+    /// of <c>tls_events/</c> (no object is read; a year of 200 accounts, compacted, is about 75 pages).
+    /// </summary>
+    public static async Task<SortedSet<string>> AccountsAsync(IAmazonS3 s3, string lakeUri, CancellationToken cancellationToken)
+    {
+        var location = S3ArchiveLocation.Parse(lakeUri);
+        var prefix = location.Prefix.Length == 0 || location.Prefix.EndsWith('/') ? location.Prefix : location.Prefix + "/";
+        var accounts = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var o in await S3Listing.ObjectsAsync(s3, location.Bucket, prefix + "tls_events/", cancellationToken).ConfigureAwait(false))
+        {
+            var relative = o.Key[prefix.Length..];
+            if (TableKey().IsMatch(relative))
+            {
+                var at = relative.IndexOf("/account_id=", StringComparison.Ordinal) + "/account_id=".Length;
+                accounts.Add(relative[at..(at + 12)]);
+            }
+        }
+
+        return accounts;
+    }
 }

@@ -27,20 +27,16 @@ internal static class ReportCommand
         Description = "Query engine: duckdb (embedded; an s3:// lake's window is downloaded first) or athena (the queries run on Athena over the s3:// lake; nothing is downloaded).",
         DefaultValueFactory = _ => "duckdb",
     };
-    private static readonly Option<string?> Workgroup = new("--workgroup") { Description = "athena: the workgroup (default primary)." };
-    private static readonly Option<string?> Database = new("--database") { Description = "athena: the database holding tls_events (default pipeline; see `pipeline schema athena --apply`)." };
-    private static readonly Option<string?> OutputLocation = new("--output-location") { Description = "athena: s3:// folder for query results (default: the workgroup's)." };
-    private static readonly Option<string?> Region = new("--region") { Description = "athena: the region (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)." };
-    private static readonly Option<decimal?> UsdPerTb = new("--usd-per-tb") { Description = "athena: price per TB scanned for the cost estimates (default 5)." };
-    private static readonly Option<string?> S3Endpoint = new("--s3-endpoint") { Description = "athena: endpoint of an S3-compatible server for an s3:// --out (--endpoint is Athena's)." };
+    private static readonly AthenaFlags AthenaSettings = new();
     private static readonly Option<bool> PrintSql = new("--print-sql") { Description = "Print the SQL with the parameters bound (runs on Athena as is) and exit." };
 
     public static Command Create()
     {
         var command = new Command("report", "Weekly per-account remediation reports and tickets from the lake.")
         {
-            Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql, Workgroup, Database, OutputLocation, Region, UsdPerTb, S3Endpoint,
+            Lake, Week, Out, Endpoint, WeeksBack, ResolveAfter, OwnersFile, Rules, Engine, PrintSql,
         };
+        AthenaSettings.AddTo(command);
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
         return command;
     }
@@ -116,42 +112,11 @@ internal static class ReportCommand
             throw new UsageException($"--engine athena reads a lake in S3: --lake s3://BUCKET/PREFIX, not {request.Lake}");
         }
 
-        var options = AthenaOptions(parse);
-        using var client = AthenaClient(parse);
+        var options = AthenaSettings.Options(parse);
+        using var client = AthenaSettings.Client(parse, parse.GetValue(Endpoint));
         var progress = (string line) => System.Console.Error.WriteLine("report: " + line);
         using var lake = new Pipeline.Athena.AthenaLake(new Pipeline.Athena.AthenaQueries(client, options, TimeProvider.System, progress), options);
         return await RunAsync(parse, request, lake, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The Athena settings of the report and schema commands, validated.</summary>
-    internal static Pipeline.Athena.AthenaOptions AthenaOptions(ParseResult parse)
-    {
-        var options = new Pipeline.Athena.AthenaOptions
-        {
-            Workgroup = parse.GetValue(Workgroup) ?? "primary",
-            Database = parse.GetValue(Database) ?? "pipeline",
-            OutputLocation = parse.GetValue(OutputLocation),
-            UsdPerTerabyte = parse.GetValue(UsdPerTb) ?? 5m,
-        };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-
-        return options;
-    }
-
-    internal static Pipeline.Athena.Client.AthenaClient AthenaClient(ParseResult parse)
-    {
-        Uri? endpoint = parse.GetValue(Endpoint) is { } ep
-            ? (Uri.TryCreate(ep, UriKind.Absolute, out var u) ? u : throw new UsageException($"--endpoint '{ep}' is not a URL"))
-            : null;
-        var credentials = Pipeline.Aws.AwsDefaults.Credentials();
-        return new Pipeline.Athena.Client.AthenaClient(new Pipeline.Athena.Client.AthenaClientOptions { Region = Pipeline.Aws.AwsDefaults.Region(parse.GetValue(Region)), Endpoint = endpoint }, credentials);
     }
 
     private static Task<int> RunAsync(ParseResult parse, ReportRequest request, CancellationToken ct) => RunAsync(parse, request, null, ct);
@@ -166,8 +131,7 @@ internal static class ReportCommand
             try
             {
                 var org0 = await ExecuteAsync(request with { Out = local }, engine, ct).ConfigureAwait(false);
-                var s3Endpoint = engine is null ? parse.GetValue(Endpoint) : parse.GetValue(S3Endpoint);
-                Uri? endpoint = s3Endpoint is { } ep ? new Uri(ep) : null;
+                Uri? endpoint = engine is null ? (parse.GetValue(Endpoint) is { } ep ? new Uri(ep) : null) : AthenaSettings.S3(parse);
                 using var s3 = Pipeline.S3.S3Clients.Create(null, endpoint);
                 var count = await Pipeline.S3.S3Upload.DirectoryAsync(s3, local, destination, ct).ConfigureAwait(false);
                 System.Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uploaded {count} files to {destination}/{request.Week}/"));
@@ -232,12 +196,9 @@ internal static class ReportCommand
 
         if (engine == "duckdb")
         {
-            foreach (var athenaOnly in new Option[] { Workgroup, Database, OutputLocation, Region, UsdPerTb, S3Endpoint })
+            if (AthenaSettings.FirstGiven(parse) is { } athenaOnly)
             {
-                if (parse.GetResult(athenaOnly) is { Implicit: false })
-                {
-                    throw new UsageException($"{athenaOnly.Name} is for --engine athena");
-                }
+                throw new UsageException($"{athenaOnly.Name} is for --engine athena");
             }
         }
 

@@ -42,6 +42,9 @@ public static class ReportSql
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
+    /// <summary><c>calls.sql</c> bound: every record with its workload key and TLS class (the <c>tls_calls</c> view).</summary>
+    public static string Calls() => Read("calls").Replace("${tls_class}", TlsClassSql, StringComparison.Ordinal);
+
     /// <summary>The query as Athena runs it: the <c>events</c> CTE inline.</summary>
     public static string Compose(string name, SqlParameters p) => Compose(name, p, AthenaClientKey, AthenaListType);
 

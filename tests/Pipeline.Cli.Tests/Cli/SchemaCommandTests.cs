@@ -22,16 +22,6 @@ public sealed class SchemaCommandTests
         Assert.DoesNotContain("${ACCOUNT_IDS}", run.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void SchemaAthena_NoAccounts_InjectedProjection()
-    {
-        var run = CliProcess.Run("schema", "athena", "--location", "s3://my-lake");
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Contains("'projection.account_id.type' = 'injected'", run.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain("projection.account_id.values", run.Stdout, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("--location", "my-lake/pipeline", "not an s3://")]
     [InlineData("--accounts", "12345", "12 digits")]

@@ -49,6 +49,34 @@ public sealed class S3LakeTests(LocalAws aws)
     }
 
     [Fact]
+    public async Task SchemaAthena_AccountsFromAnS3Lake_EveryAccountOfEveryDayListedNothingElse()
+    {
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "accts");
+        string[] keys =
+        [
+            "org/lake/tls_events/event_date=2026-11-20/account_id=111111111111/a.parquet",
+            "org/lake/tls_events/event_date=2026-11-20/account_id=222222222222/b.parquet",
+            "org/lake/tls_events/event_date=2026-11-21/account_id=333333333333/c.parquet",
+            "org/lake/tls_events/event_date=2026-11-21/account_id=not-an-id/d.parquet",
+            "org/lake/_rejects/2026-11-21/account_id=444444444444/r.jsonl",
+            "org/other/tls_events/event_date=2026-11-21/account_id=555555555555/e.parquet",
+        ];
+        foreach (var key in keys)
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "x", UseChunkEncoding = false });
+        }
+
+        var r = CliProcess.RunWith(
+            [("AWS_ACCESS_KEY_ID", LocalAws.AccessKey), ("AWS_SECRET_ACCESS_KEY", LocalAws.SecretKey), ("AWS_REGION", "us-east-1")],
+            "schema", "athena", "--location", $"s3://{bucket}/org/lake", "--accounts-from-lake", $"s3://{bucket}/org/lake", "--s3-endpoint", aws.S3Endpoint.ToString());
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("'projection.account_id.values' = '111111111111,222222222222,333333333333'", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("3 accounts in s3://", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task IsDone_CheckpointsOfThisAndOlderVersions_BothKnownToANewInstance()
     {
         using var tmp = new TempDir();
