@@ -75,15 +75,18 @@ public sealed class LocalAws : IAsyncLifetime
     }
 
     /// <summary>Installs the pinned servers once (a lock file keeps parallel test projects from installing twice).</summary>
-    private static void NpmInstall(string tools)
+    private static void NpmInstall(string tools) => NpmInstall(tools, Installed);
+
+    /// <summary>Installs a tools folder's pinned packages once, from its lock file, unless <paramref name="installed"/> says they are there.</summary>
+    internal static void NpmInstall(string tools, Func<string, bool> installed)
     {
-        if (Installed(tools))
+        if (installed(tools))
         {
             return;
         }
 
         using var gate = AcquireLock(Path.Combine(tools, ".install.lock"));
-        if (Installed(tools))
+        if (installed(tools))
         {
             return;
         }
