@@ -31,3 +31,24 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   emptyDir: {}
 {{- end }}
 {{- end -}}
+
+{{/* Where Athena runs, for `report --engine athena` and `schema athena --apply`. */}}
+{{- define "pipeline.athenaArgs" -}}
+{{- $a := .Values.report.athena | default dict -}}
+- --workgroup
+- {{ $a.workgroup | default "primary" | quote }}
+- --database
+- {{ $a.database | default "pipeline" | quote }}
+{{- with $a.outputLocation }}
+- --output-location
+- {{ . | quote }}
+{{- end }}
+{{- with $a.endpoint }}
+- --endpoint
+- {{ . | quote }}
+{{- end }}
+{{- with .Values.lake.s3Endpoint }}
+- --s3-endpoint
+- {{ . | quote }}
+{{- end }}
+{{- end }}

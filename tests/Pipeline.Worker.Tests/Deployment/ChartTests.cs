@@ -52,6 +52,7 @@ public sealed class ChartTests
     [InlineData("ci/kafka-only-values.yaml")]
     [InlineData("ci/s3-lake-values.yaml")]
     [InlineData("ci/sqs-only-values.yaml")]
+    [InlineData("ci/athena-report-values.yaml")]
     public void Lint_Strict_Passes(string? values)
     {
         var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
@@ -139,6 +140,48 @@ public sealed class ChartTests
             .ToHashSet();
 
         Assert.Superset(new HashSet<string?> { "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:AbortMultipartUpload" }, lakeActions);
+    }
+
+    [Fact]
+    public void Template_AthenaReport_SchemaAppliedFirstThenTheReportOnAthena()
+    {
+        var yaml = Helm("template", "t", Chart, "-f", Path.Combine(Chart, "ci", "athena-report-values.yaml"), "--set", "lake.s3Endpoint=http://minio.example:9000");
+
+        var init = yaml.IndexOf("- name: schema", StringComparison.Ordinal);
+        var report = yaml.IndexOf("- name: report", StringComparison.Ordinal);
+        Assert.True(init > 0 && init < report, "the schema is applied in an init container before the report");
+        Assert.Contains("- --apply\n                - --location\n                - \"s3://example-org-tls-lake/lake\"\n                - --accounts-from-lake\n                - \"s3://example-org-tls-lake/lake\"", yaml, StringComparison.Ordinal);
+        var reportArgs = yaml[report..];
+        Assert.Contains("- --engine\n                - athena\n                - --workgroup\n                - \"pipeline-reports\"\n                - --database\n                - \"tls\"", reportArgs, StringComparison.Ordinal);
+        Assert.Contains("- --output-location\n                - \"s3://example-athena-results/pipeline/\"", reportArgs, StringComparison.Ordinal);
+
+        // The S3 endpoint goes to --s3-endpoint: with --engine athena, --endpoint is Athena's.
+        Assert.Contains("- --s3-endpoint\n                - \"http://minio.example:9000\"", reportArgs, StringComparison.Ordinal);
+        Assert.DoesNotContain("- --endpoint\n                - \"http://minio.example:9000\"", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("name: lake", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_AthenaReportWithoutAnS3Lake_RefusedWithTheReason()
+    {
+        var (code, _, stderr) = TryHelm("template", "t", Chart, "--set", "report.engine=athena");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("report.engine athena reads the lake in S3: set lake.s3", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IamPolicy_AthenaReport_AllowsTheQueriesTheCatalogAndTheResults()
+    {
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(policy);
+        var actions = doc.RootElement.GetProperty("Statement").EnumerateArray()
+            .SelectMany(st => st.GetProperty("Action").EnumerateArray().Select(a => a.GetString()))
+            .ToHashSet();
+
+        Assert.Superset(
+            new HashSet<string?> { "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "glue:CreateTable", "glue:UpdateTable", "glue:GetTable", "glue:CreateDatabase", "s3:GetBucketLocation" },
+            actions);
     }
 
     [Fact]
