@@ -15,8 +15,7 @@ public static class AwsDefaults
         }
         catch (AmazonClientException e)
         {
-            throw new InvalidOperationException(
-                "no AWS credentials found (environment AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, container or instance role): " + e.Message, e);
+            throw new AwsCredentialsException(e);
         }
     }
 
@@ -24,3 +23,8 @@ public static class AwsDefaults
     public static string Region(string? region) =>
         region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
 }
+
+/// <summary>No credentials anywhere the chain looks: one line with the remedy (the SDK's own account is the inner exception).</summary>
+public sealed class AwsCredentialsException(Exception inner) : Exception(
+    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with a web identity (IRSA), container or instance role",
+    inner);

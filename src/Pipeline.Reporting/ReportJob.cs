@@ -60,7 +60,7 @@ public static class ReportJob
     public static async Task<OrgReport> RunAsync(ReportRequest request, IReportLake lake, Action<string>? progress = null, CancellationToken ct = default)
     {
         var owners = Owners(request);
-        var rules = ClientRules.Load(request.RulesFile);
+        var rules = Rules(request);
         var p = Parameters(request, owners);
         var window = await lake.DescribeWindowAsync(p, ct).ConfigureAwait(false);
         progress?.Invoke($"querying {request.Lake} with {lake.Describe} for {request.Week.AddWeeks(-request.WeeksBack)} … {request.Week}{(window is null ? "" : ": " + window)}");
@@ -105,6 +105,18 @@ public static class ReportJob
         try
         {
             return request.OwnersFile is null ? OwnerDirectory.Empty : OwnerDirectory.Load(request.OwnersFile);
+        }
+        catch (FormatException e)
+        {
+            throw new ReportException(e.Message, e);
+        }
+    }
+
+    private static ClientRules Rules(ReportRequest request)
+    {
+        try
+        {
+            return ClientRules.Load(request.RulesFile);
         }
         catch (FormatException e)
         {

@@ -19,9 +19,14 @@ internal static class CliErrors
             await System.Console.Error.WriteLineAsync("pipeline: cancelled; run the same command again to finish (finished work is kept)").ConfigureAwait(false);
             return Cancelled;
         }
-        catch (Exception e) when (e is IngestException or UsageException)
+        catch (Exception e) when (e is IngestException or UsageException or Pipeline.Aws.AwsCredentialsException)
         {
             await System.Console.Error.WriteLineAsync($"pipeline: error: {e.Message}").ConfigureAwait(false);
+            return Failed;
+        }
+        catch (HttpRequestException e) when (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") is not "1")
+        {
+            await System.Console.Error.WriteLineAsync($"pipeline: error: could not reach the service: {e.Message} (check --endpoint, the region and the network)").ConfigureAwait(false);
             return Failed;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") is not "1")

@@ -27,7 +27,7 @@ internal static class IngestCommand
     public static readonly Option<string?> To = new("--to") { Description = "Last UTC event date to keep (YYYY-MM-DD)." };
     public static readonly Option<int?> Parallelism = new("--parallelism") { Description = "Batches read at once (default: cores)." };
     public static readonly Option<int?> MemoryBudget = new("--memory-budget-mib") { Description = $"Memory for buffered rows (default {IngestOptions.DefaultMemoryBudgetMiB})." };
-    public static readonly Option<ParquetCodec?> Compression = new("--compression") { Description = "snappy (default), zstd or none." };
+    public static readonly Option<string?> Compression = new("--compression") { Description = "snappy (default), zstd or none." };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Log each batch." };
     public static readonly Option<string?> Start = new("--start") { Description = "Streams: where a shard without a checkpoint starts: trim-horizon (default), latest, at-timestamp:ISO-8601." };
     public static readonly Option<string?> LeaseTable = new("--lease-table") { Description = "Streams: DynamoDB table shared by the workers of a stream (default: this process reads every shard, checkpoints in the lake)." };
@@ -60,17 +60,23 @@ internal static class IngestCommand
         var options = new IngestOptions();
         if (parse.GetValue(Parallelism) is { } p)
         {
-            options.Parallelism = p;
+            options.Parallelism = InRange(p, 1, 256, "--parallelism");
         }
 
         if (parse.GetValue(MemoryBudget) is { } m)
         {
-            options.MemoryBudgetMiB = m;
+            options.MemoryBudgetMiB = InRange(m, 16, 1024 * 1024, "--memory-budget-mib");
         }
 
         if (parse.GetValue(Compression) is { } c)
         {
-            options.Compression = c;
+            options.Compression = c.ToLowerInvariant() switch
+            {
+                "snappy" => ParquetCodec.Snappy,
+                "zstd" => ParquetCodec.Zstd,
+                "none" => ParquetCodec.None,
+                _ => throw new UsageException($"--compression '{Summary.Sanitize(c)}' is not a codec: snappy, zstd or none"),
+            };
         }
 
         Validate(options);
@@ -96,6 +102,12 @@ internal static class IngestCommand
             {
                 throw new UsageException($"{flag.Name} applies to stream sources (kinesis://, kafka://, sqs://), not to {Summary.Sanitize(source)}");
             }
+        }
+
+        // Before the lake (a folder and its lock) is made: a run that cannot start leaves nothing behind.
+        if (!source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && !File.Exists(source) && !Directory.Exists(source))
+        {
+            throw new UsageException($"--source {Summary.Sanitize(source)} does not exist (a file, a folder, s3://, kinesis://, kafka:// or sqs://)");
         }
 
         var request = new IngestRequest(parse.GetValue(Source)!, parse.GetValue(Lake)!, ParseDate(parse.GetValue(From), "--from"), ParseDate(parse.GetValue(To), "--to"));
@@ -146,6 +158,11 @@ internal static class IngestCommand
 
     private static HashSet<string>? List(string? text) =>
         text is null ? null : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static int InRange(int value, int min, int max, string flag) =>
+        value >= min && value <= max
+            ? value
+            : throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{flag} must be {min}..{max} (got {value})"));
 
     public static void Validate(IngestOptions options)
     {

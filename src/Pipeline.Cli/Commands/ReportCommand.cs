@@ -185,6 +185,30 @@ internal static class ReportCommand
         }
     }
 
+    /// <summary>A local --out must be a folder (or not exist yet): checked before any query runs.</summary>
+    private static void CheckOut(string output, IsoWeek week)
+    {
+        if (output.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        for (var dir = Path.GetFullPath(output); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir))
+            {
+                throw new UsageException(dir == Path.GetFullPath(output)
+                    ? $"--out {output} is a file: give a folder ({week}/ is written inside it)"
+                    : $"--out {output} cannot be made: {dir} is a file");
+            }
+
+            if (Directory.Exists(dir))
+            {
+                return;
+            }
+        }
+    }
+
     private static ReportRequest Request(ParseResult parse)
     {
         var now = TimeProvider.System.GetUtcNow();
@@ -235,6 +259,7 @@ internal static class ReportCommand
             throw new UsageException($"--resolve-after-weeks must be 1..{back} (the --weeks-back window): a client is resolved only after that many quiet weeks inside the window");
         }
 
+        CheckOut(parse.GetValue(Out)!, week);
         return new ReportRequest(parse.GetValue(Lake)!, week, parse.GetValue(Out)!, back, parse.GetValue(OwnersFile), parse.GetValue(Rules), resolveAfter, now);
     }
 }

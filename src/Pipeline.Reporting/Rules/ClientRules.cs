@@ -54,6 +54,12 @@ public sealed partial class ClientRules
             try
             {
                 using var user = JsonDocument.Parse(File.ReadAllText(userFile));
+                if (ShapeError(user.RootElement) is { } shape)
+                {
+                    throw new FormatException(
+                        $"rules file {userFile}: {shape} (expected the form of client-rules.json: {{\"rules\": [{{\"id\", \"match\" (a regex), \"family\", \"advice\"}}, …]}})");
+                }
+
                 rules.AddRange(Read(user.RootElement, userFile));
                 if (user.RootElement.TryGetProperty("default", out _))
                 {
@@ -68,9 +74,13 @@ public sealed partial class ClientRules
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (JsonException e)
             {
-                throw new FormatException($"rules file {userFile}: {e.Message}", e);
+                throw new FormatException($"rules file {userFile} is not JSON: {e.Message.Split(" Path:", 2)[0]}", e);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FormatException($"rules file {userFile} cannot be read: {e.Message}", e);
             }
         }
 
@@ -131,6 +141,55 @@ public sealed partial class ClientRules
             var unless = r.TryGetProperty("unless", out var u) ? u.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
             yield return new Rule(id, regex, r.GetProperty("family").GetString()!, r.GetProperty("advice").GetString()!, unless);
         }
+    }
+
+    /// <summary>What is wrong with a user rules file's shape, or null: checked before any of it is used.</summary>
+    private static string? ShapeError(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return "the file is not a JSON object";
+        }
+
+        if (!root.TryGetProperty("rules", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            return "\"rules\" must be an array";
+        }
+
+        var i = 0;
+        foreach (var rule in list.EnumerateArray())
+        {
+            if (rule.ValueKind != JsonValueKind.Object)
+            {
+                return $"rules[{i}] is not an object";
+            }
+
+            foreach (var field in new[] { "id", "match", "family", "advice" })
+            {
+                if (!rule.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.String)
+                {
+                    return $"rules[{i}] has no \"{field}\" string";
+                }
+            }
+
+            if (rule.TryGetProperty("unless", out var unless) && (unless.ValueKind != JsonValueKind.Array || unless.EnumerateArray().Any(u => u.ValueKind != JsonValueKind.String)))
+            {
+                return $"rules[{i}]: \"unless\" must be an array of rule ids";
+            }
+
+            i++;
+        }
+
+        foreach (var entry in new[] { "default", "console", "anonymous" })
+        {
+            if (root.TryGetProperty(entry, out var e) && (e.ValueKind != JsonValueKind.Object
+                || !e.TryGetProperty("family", out var f) || f.ValueKind != JsonValueKind.String || !e.TryGetProperty("advice", out var a) || a.ValueKind != JsonValueKind.String))
+            {
+                return $"\"{entry}\" must be an object with \"family\" and \"advice\" strings";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A rule of the file: its regex, family and advice, and rules whose match silences it.</summary>

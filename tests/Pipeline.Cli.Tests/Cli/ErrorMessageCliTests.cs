@@ -98,6 +98,85 @@ public sealed class ErrorMessageCliTests
         Assert.Equal(truth.DistinctEvents, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {src}"));
     }
 
+    [Theory]
+    [InlineData("--parallelism", "0", "--parallelism must be 1..256 (got 0)")]
+    [InlineData("--memory-budget-mib", "1", "--memory-budget-mib must be 16..1048576 (got 1)")]
+    [InlineData("--compression", "gzip", "--compression 'gzip' is not a codec: snappy, zstd or none")]
+    public void Ingest_BadTunable_OneLineNamingTheFlagAndWhatIsAccepted(string flag, string value, string expected)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("in.ndjson"), Records.Record("a") + "\n");
+
+        var r = CliProcess.Run("ingest", "--source", dir.Sub("in.ndjson"), "--lake", dir.Sub("lake"), flag, value);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("pipeline: error: " + expected, OneLine(r));
+        Assert.DoesNotContain("IngestOptions", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pipeline.Parquet", r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("lake")), "nothing is made before the run can start");
+    }
+
+    [Fact]
+    public void Ingest_MissingSource_OneLineAndNoLakeFolderOrLockLeft()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.Run("ingest", "--source", dir.Sub("nope"), "--lake", dir.Sub("lake"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--source " + dir.Sub("nope") + " does not exist", OneLine(r), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("lake")), "a run that cannot start leaves no lake folder (nor its lock)");
+    }
+
+    [Theory]
+    [InlineData("{\"rules\": 5}", "\"rules\" must be an array")]
+    [InlineData("{\"rules\": [{\"id\": \"x\"}]}", "rules[0] has no \"match\" string")]
+    [InlineData("{\"rules\": [", "is not JSON")]
+    public async Task Report_BadRulesFile_OneLineNamingTheFileAndTheShape(string rules, string expected)
+    {
+        using var dir = new TempDir();
+        var lake = await ReportFixture.BuildLake(dir);
+        await File.WriteAllTextAsync(dir.Sub("rules.json"), rules);
+
+        var r = CliProcess.Run("report", "--lake", lake, "--week", "2026-W47", "--out", dir.Sub("out"), "--rules", dir.Sub("rules.json"));
+
+        Assert.Equal(1, r.ExitCode);
+        var line = OneLine(r);
+        Assert.Contains("rules file " + dir.Sub("rules.json"), line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("FormatException", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("querying", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_OutIsAFile_RefusedBeforeAnyQuery()
+    {
+        using var dir = new TempDir();
+        var lake = await ReportFixture.BuildLake(dir);
+        await File.WriteAllTextAsync(dir.Sub("afile"), "x");
+
+        var r = CliProcess.Run("report", "--lake", lake, "--week", "2026-W47", "--out", dir.Sub("afile"));
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--out " + dir.Sub("afile") + " is a file: give a folder", OneLine(r), StringComparison.Ordinal);
+        Assert.DoesNotContain("querying", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_AthenaWithoutCredentials_OneLineWithTheRemedy()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.RunWith(
+            [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_SESSION_TOKEN", ""), ("AWS_PROFILE", ""), ("AWS_EC2_METADATA_DISABLED", "true"),
+             ("AWS_SHARED_CREDENTIALS_FILE", dir.Sub("none")), ("AWS_CONFIG_FILE", dir.Sub("none")), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), ("AWS_WEB_IDENTITY_TOKEN_FILE", "")],
+            "report", "--engine", "athena", "--lake", "s3://b/p", "--week", "2026-W47", "--out", dir.Sub("out"), "--endpoint", "http://127.0.0.1:9");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("pipeline: error: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with a web identity (IRSA), container or instance role", OneLine(r));
+        Assert.DoesNotContain("Exception", r.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Report_WeekBeforeCloudTrail_OneLineNamingTheFlag()
     {
