@@ -27,8 +27,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if .Values.lake.existingClaim }}
   persistentVolumeClaim:
     claimName: {{ .Values.lake.existingClaim }}
-{{- else }}
+{{- else if .Values.lake.scratch }}
+  # lake.scratch: lost on restart, and not shared with the report (accepted in values).
   emptyDir: {}
+{{- else }}
+  persistentVolumeClaim:
+    claimName: {{ include "pipeline.fullname" . }}-lake
 {{- end }}
 {{- end -}}
 

@@ -59,6 +59,67 @@ public sealed class ChartTests
         Assert.Contains("0 chart(s) failed", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ci/kinesis-only-values.yaml")]
+    [InlineData("ci/kafka-only-values.yaml")]
+    [InlineData("ci/s3-lake-values.yaml")]
+    [InlineData("ci/sqs-only-values.yaml")]
+    [InlineData("ci/athena-report-values.yaml")]
+    public void Template_EveryValueSet_NoLakeVolumeThatVanishesAndOneLakeForWorkersAndReport(string? values)
+    {
+        var yaml = values is null ? Helm("template", "t", Chart) : Helm("template", "t", Chart, "-f", Path.Combine(Chart, values));
+
+        var lakeVolumes = System.Text.RegularExpressions.Regex.Matches(yaml, @"- name: lake\n(\s+)(\S[^\n]*)\n(\s+[^\n]*\n)?");
+        foreach (System.Text.RegularExpressions.Match volume in lakeVolumes)
+        {
+            Assert.DoesNotContain("emptyDir", volume.Value, StringComparison.Ordinal);
+        }
+
+        // Every pod that has a lake volume has the same one: the report reads what the workers write.
+        var claims = System.Text.RegularExpressions.Regex.Matches(yaml, @"claimName: (\S+)").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(claims.Count <= 1, "one lake claim: " + string.Join(", ", claims));
+        if (!yaml.Contains("Worker__Lake: \"s3://", StringComparison.Ordinal))
+        {
+            Assert.NotEmpty(lakeVolumes);
+            Assert.Single(claims);
+            if (claims[0] == "t-pipeline-lake")
+            {
+                // No claim given: the chart's own, shared and kept.
+                Assert.Contains("kind: PersistentVolumeClaim", yaml, StringComparison.Ordinal);
+                Assert.Contains("ReadWriteMany", yaml, StringComparison.Ordinal);
+                Assert.Contains("helm.sh/resource-policy: keep", yaml, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.DoesNotContain("kind: PersistentVolumeClaim", yaml, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void Template_ScratchLake_EmptyDirOnlyWhenAskedFor()
+    {
+        var yaml = Helm("template", "t", Chart, "--set", "lake.scratch=true");
+
+        Assert.Contains("- name: lake\n          # lake.scratch: lost on restart", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("kind: PersistentVolumeClaim", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chart_AppVersionAndImageTag_TheCliVersion()
+    {
+        var props = File.ReadAllText(Path.Combine(Paths.RepoRoot, "Directory.Build.props"));
+        var version = System.Text.RegularExpressions.Regex.Match(props, "<Version>([^<]+)</Version>").Groups[1].Value;
+        var chart = File.ReadAllText(Path.Combine(Chart, "Chart.yaml"));
+
+        Assert.NotEmpty(version);
+        Assert.Contains($"appVersion: \"{version}\"", chart, StringComparison.Ordinal);
+        Assert.Contains($"image: pipeline:{version}", Helm("template", "t", Chart), StringComparison.Ordinal);
+        var cli = CliProcess.Run("--version");
+        Assert.StartsWith(version, cli.Stdout.Trim(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Template_Defaults_KinesisWorkersAndWeeklyReport()
     {
