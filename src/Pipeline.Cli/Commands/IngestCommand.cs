@@ -27,6 +27,8 @@ internal static class IngestCommand
     public static readonly Option<string?> To = new("--to") { Description = "Last UTC event date to keep (YYYY-MM-DD)." };
     public static readonly Option<int?> Parallelism = new("--parallelism") { Description = "Batches read at once (default: cores)." };
     public static readonly Option<int?> MemoryBudget = new("--memory-budget-mib") { Description = $"Memory for buffered rows (default {IngestOptions.DefaultMemoryBudgetMiB})." };
+    public static readonly Option<int?> MaxDocumentMiB = new("--max-document-mib") { Description = $"Largest top-level JSON value read whole: a bare record, an envelope that is not streamed (default {IngestOptions.DefaultMaxDocumentMiB})." };
+    public static readonly Option<int?> MaxLineMiB = new("--max-line-mib") { Description = $"Largest element of a streamed envelope: one record of a log file, one lookup event (default {IngestOptions.DefaultMaxLineMiB})." };
     public static readonly Option<string?> Compression = new("--compression") { Description = "snappy (default), zstd or none." };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Log each batch." };
     public static readonly Option<string?> Start = new("--start") { Description = "Streams: where a shard without a checkpoint starts: trim-horizon (default), latest, at-timestamp:ISO-8601." };
@@ -48,7 +50,7 @@ internal static class IngestCommand
     {
         var command = new Command("ingest", "Read CloudTrail from files into the tls_events Parquet lake; exits when the input is done.")
         {
-            Source, Lake, Staging, From, To, Parallelism, MemoryBudget, Compression, Verbose,
+            Source, Lake, Staging, From, To, Parallelism, MemoryBudget, MaxDocumentMiB, MaxLineMiB, Compression, Verbose,
             Start, LeaseTable, DynamoDbEndpoint, UntilIdle, FlushAge, FlushMiB, LeaseDuration, WorkerId, Endpoint, Region, Accounts, Regions, Visibility, Receivers,
         };
         command.SetAction((result, ct) => CliErrors.Run(() => RunAsync(result, ct)));
@@ -66,6 +68,16 @@ internal static class IngestCommand
         if (parse.GetValue(MemoryBudget) is { } m)
         {
             options.MemoryBudgetMiB = InRange(m, 16, 1024 * 1024, "--memory-budget-mib");
+        }
+
+        if (parse.GetValue(MaxDocumentMiB) is { } doc)
+        {
+            options.MaxDocumentMiB = InRange(doc, 1, 2047, "--max-document-mib");
+        }
+
+        if (parse.GetValue(MaxLineMiB) is { } line)
+        {
+            options.MaxLineMiB = InRange(line, 1, 2047, "--max-line-mib");
         }
 
         if (parse.GetValue(Compression) is { } c)

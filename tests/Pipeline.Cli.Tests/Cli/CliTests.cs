@@ -14,7 +14,7 @@ public sealed class CliTests
 
         Assert.Equal(1, r.ExitCode);
         var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("pipeline: error: source does not exist", line, StringComparison.Ordinal);
+        Assert.StartsWith("pipeline: error: --source " + dir.Sub("missing") + " does not exist", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class CliTests
 
     [Theory]
     [InlineData("--from", "2024-13-01", "not a date")]
-    [InlineData("--parallelism", "0", "Parallelism")]
+    [InlineData("--parallelism", "0", "--parallelism must be 1..256")]
     public void Ingest_BadFlag_ExitsNonZeroNamingIt(string flag, string value, string expected)
     {
         using var dir = new TempDir();
@@ -44,6 +44,26 @@ public sealed class CliTests
 
         Assert.Equal(1, r.ExitCode);
         Assert.Contains(expected, r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--max-document-mib", false)] // a bare record is a top-level value
+    [InlineData("--max-line-mib", true)] // a record of a log file is an element of a streamed envelope
+    public void Ingest_SizeLimitFlag_ALargerValueIsOneRejectAndTheRestLands(string flag, bool logFile)
+    {
+        using var dir = new TempDir();
+        var huge = Record("big").Replace("\"eventName\"", "\"padding\":\"" + new string('x', 1_500_000) + "\",\"eventName\"", StringComparison.Ordinal);
+        File.WriteAllText(dir.Sub("in.json"), logFile ? LogFile(Record("a"), huge, Record("b")) : Record("a") + "\n" + huge + "\n" + Record("b") + "\n");
+
+        var limited = CliProcess.Run("ingest", "--source", dir.Sub("in.json"), "--lake", dir.Sub("limited"), flag, "1");
+        var unlimited = CliProcess.Run("ingest", "--source", dir.Sub("in.json"), "--lake", dir.Sub("unlimited"));
+
+        Assert.True(limited.ExitCode == 0, limited.Stderr);
+        Assert.True(unlimited.ExitCode == 0, unlimited.Stderr);
+        Assert.Equal(2L, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("limited"))}"));
+        Assert.Equal(3L, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("unlimited"))}"));
+        var rejects = string.Concat(Directory.GetFiles(Path.Combine(dir.Sub("limited"), "_rejects"), "*.jsonl").Select(File.ReadAllText));
+        Assert.Contains("\"reason\":\"too-large\"", rejects, StringComparison.Ordinal);
     }
 
     [Fact]

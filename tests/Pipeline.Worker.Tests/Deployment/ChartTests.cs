@@ -53,6 +53,7 @@ public sealed class ChartTests
     [InlineData("ci/s3-lake-values.yaml")]
     [InlineData("ci/sqs-only-values.yaml")]
     [InlineData("ci/athena-report-values.yaml")]
+    [InlineData("ci/eks-sqs-athena-values.yaml")]
     public void Lint_Strict_Passes(string? values)
     {
         var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
@@ -66,6 +67,7 @@ public sealed class ChartTests
     [InlineData("ci/s3-lake-values.yaml")]
     [InlineData("ci/sqs-only-values.yaml")]
     [InlineData("ci/athena-report-values.yaml")]
+    [InlineData("ci/eks-sqs-athena-values.yaml")]
     public void Template_EveryValueSet_NoLakeVolumeThatVanishesAndOneLakeForWorkersAndReport(string? values)
     {
         var yaml = values is null ? Helm("template", "t", Chart) : Helm("template", "t", Chart, "-f", Path.Combine(Chart, values));

@@ -27,7 +27,9 @@ public sealed class WorkerKafkaTests : IDisposable
 
         await worker.UntilAsync(async () => (await worker.GetAsync("/health/ready")).Status == HttpStatusCode.OK, "never ready");
         await worker.UntilAsync(async () => WorkerProcess.Metric((await worker.GetAsync("/metrics")).Body, "pipeline_records_total") >= 1_000, "records never counted");
-        Assert.Contains("pipeline_partitions_assigned", (await worker.GetAsync("/metrics")).Body, StringComparison.Ordinal);
+        var metrics = (await worker.GetAsync("/metrics")).Body;
+        Assert.Contains("pipeline_partitions_assigned", metrics, StringComparison.Ordinal);
+        Worker.MetricsReference.AssertScrapeDocumented(metrics);
 
         Assert.False(Directory.Exists(Path.Combine(tmp.Path, "tls_events")));
         worker.Signal("TERM");

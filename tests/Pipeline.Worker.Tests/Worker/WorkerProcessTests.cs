@@ -34,6 +34,7 @@ public sealed class WorkerProcessTests(LocalAws aws)
         var metrics = (await worker.GetAsync("/metrics")).Body;
         Assert.Contains("pipeline_kinesis_millis_behind_latest", metrics, StringComparison.Ordinal);
         Assert.Contains("pipeline_shards_held", metrics, StringComparison.Ordinal);
+        MetricsReference.AssertScrapeDocumented(metrics);
 
         // Nothing is flushed yet (flush age one hour): SIGTERM must flush, checkpoint and exit 0.
         Assert.False(Directory.Exists(Path.Combine(tmp.Path, "tls_events")));

@@ -26,6 +26,7 @@ public sealed class WorkerSqsTests(LocalAws aws)
             ("Sqs__WaitTime", "00:00:02"));
 
         await worker.UntilAsync(async () => WorkerProcess.Metric((await worker.GetAsync("/metrics")).Body, "pipeline_sqs_messages_deleted_total") >= 10, "messages never deleted");
+        MetricsReference.AssertScrapeDocumented((await worker.GetAsync("/metrics")).Body);
         worker.Signal("TERM");
         Assert.True(worker.WaitForExit(TimeSpan.FromSeconds(30)), "no exit after SIGTERM");
         Assert.True(worker.ExitCode == 0, await worker.OutputAsync());
