@@ -168,7 +168,7 @@ public sealed class ChartTests
     [Fact]
     public void IamPolicy_SqsSource_AllowsReceiveDeleteAndVisibility()
     {
-        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "pipeline", "iam-policy.json"));
         using var doc = System.Text.Json.JsonDocument.Parse(policy);
         var queueActions = doc.RootElement.GetProperty("Statement").EnumerateArray()
             .Where(st => st.GetProperty("Resource").ToString().StartsWith("arn:aws:sqs:", StringComparison.Ordinal))
@@ -195,7 +195,7 @@ public sealed class ChartTests
     public void IamPolicy_S3Lake_AllowsWhatTheLakeDoes()
     {
         // A stream into S3 writes objects, deletes upload intents and uncommitted uploads, and lists the prefix.
-        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "pipeline", "iam-policy.json"));
         using var doc = System.Text.Json.JsonDocument.Parse(policy);
         var lakeActions = doc.RootElement.GetProperty("Statement").EnumerateArray()
             .Where(st => st.GetProperty("Resource").ToString().Contains("${LakeBucket}", StringComparison.Ordinal))
@@ -236,7 +236,7 @@ public sealed class ChartTests
     [Fact]
     public void IamPolicy_AthenaReport_AllowsTheQueriesTheCatalogAndTheResults()
     {
-        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "iam-policy.json"));
+        var policy = File.ReadAllText(Path.Combine(Paths.RepoRoot, "charts", "pipeline", "iam-policy.json"));
         using var doc = System.Text.Json.JsonDocument.Parse(policy);
         var actions = doc.RootElement.GetProperty("Statement").EnumerateArray()
             .SelectMany(st => st.GetProperty("Action").EnumerateArray().Select(a => a.GetString()))
@@ -245,6 +245,38 @@ public sealed class ChartTests
         Assert.Superset(
             new HashSet<string?> { "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "glue:CreateTable", "glue:UpdateTable", "glue:GetTable", "glue:CreateDatabase", "s3:GetBucketLocation" },
             actions);
+    }
+
+    [Fact]
+    public void Template_IamPolicyRendered_NoPlaceholdersAndOnlyTheStatementsTheValuesUse()
+    {
+        var yaml = Helm("template", "pipeline", Chart, "-f", Path.Combine(Chart, "ci", "eks-sqs-athena-values.yaml"), "--show-only", "templates/iam-policy.yaml");
+
+        var json = string.Join('\n', yaml.Split('\n').SkipWhile(l => !l.Contains("policy.json: |", StringComparison.Ordinal)).Skip(1).Select(l => l.Length >= 4 ? l[4..] : l));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var statements = doc.RootElement.GetProperty("Statement").EnumerateArray().ToList();
+        var sids = statements.Select(st => st.GetProperty("Sid").GetString()).ToHashSet();
+
+        Assert.DoesNotContain("${", json, StringComparison.Ordinal);
+        Assert.Contains("TailTheTrailQueue", sids);
+        Assert.Contains("RunTheReportOnAthena", sids);
+        Assert.DoesNotContain("ReadTheCloudTrailStream", sids); // kinesis is off in these values
+        Assert.DoesNotContain("LeaseTable", sids);
+        var resources = string.Join(' ', statements.Select(st => st.GetProperty("Resource").ToString()));
+        Assert.Contains("arn:aws:sqs:us-east-1:123456789012:org-trail-objects", resources, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:s3:::org-tls-lake/lake/*", resources, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:s3:::org-cloudtrail/AWSLogs/o-example/*", resources, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:athena:us-east-1:123456789012:workgroup/pipeline", resources, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:s3:::org-athena-results/pipeline/*", resources, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_IamPolicyWithoutTheAccount_RefusedNamingTheValue()
+    {
+        var (code, _, stderr) = TryHelm("template", "t", Chart, "-f", Path.Combine(Chart, "ci", "eks-sqs-athena-values.yaml"), "--set-string", "awsAccountId=");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("iamPolicy.render needs awsAccountId", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
