@@ -19,6 +19,21 @@ public static class AwsDefaults
         }
     }
 
+    /// <summary>Whether an SDK client failed because the credential chain found nothing (the SDK's own exception, or ours).</summary>
+    public static bool IsMissingCredentials(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is AwsCredentialsException
+                || (e is AmazonClientException && e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The region given, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1.</summary>
     public static string Region(string? region) =>
         region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";

@@ -59,6 +59,11 @@ internal sealed class AthenaFlags
     public AthenaClient Client(ParseResult parse, string? endpoint) =>
         new(new AthenaClientOptions { Region = AwsDefaults.Region(parse.GetValue(Region)), Endpoint = Url(endpoint, "--endpoint") }, AwsDefaults.Credentials());
 
+    /// <summary>An Athena API failure in one line; an unreachable endpoint says what to check.</summary>
+    public static string Describe(AthenaException e) => e.ErrorCode == AthenaException.Network
+        ? $"could not reach Athena ({e.Operation}): {e.Message[(e.Message.IndexOf(": NetworkError: ", StringComparison.Ordinal) + ": NetworkError: ".Length)..].Split(" (HTTP", 2)[0]} (check --endpoint, --region and the network)"
+        : e.Message;
+
     /// <summary>The S3 endpoint for s3:// locations read or written beside Athena.</summary>
     public Uri? S3(ParseResult parse) => Url(parse.GetValue(S3Endpoint), "--s3-endpoint");
 

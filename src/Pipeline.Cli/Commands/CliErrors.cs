@@ -24,6 +24,11 @@ internal static class CliErrors
             await System.Console.Error.WriteLineAsync($"pipeline: error: {e.Message}").ConfigureAwait(false);
             return Failed;
         }
+        catch (Exception e) when (Pipeline.Aws.AwsDefaults.IsMissingCredentials(e) && e is not Pipeline.Aws.AwsCredentialsException)
+        {
+            await System.Console.Error.WriteLineAsync($"pipeline: error: {new Pipeline.Aws.AwsCredentialsException(e).Message}").ConfigureAwait(false);
+            return Failed;
+        }
         catch (HttpRequestException e) when (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") is not "1")
         {
             await System.Console.Error.WriteLineAsync($"pipeline: error: could not reach the service: {e.Message} (check --endpoint, the region and the network)").ConfigureAwait(false);

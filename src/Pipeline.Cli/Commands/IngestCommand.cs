@@ -59,6 +59,38 @@ internal static class IngestCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
+        // A run that fails leaves no lake folder behind that it made (a first run with bad credentials, say).
+        var lake = parse.GetValue(Lake)!;
+        var made = !lake.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(lake);
+        try
+        {
+            return await RunOnceAsync(parse, ct).ConfigureAwait(false);
+        }
+        catch (Exception) when (made)
+        {
+            RemoveIfOnlyOurs(lake);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a lake folder that holds nothing but this run's lock and empty folders.</summary>
+    private static void RemoveIfOnlyOurs(string lake)
+    {
+        try
+        {
+            if (Directory.Exists(lake) && Directory.EnumerateFiles(lake, "*", SearchOption.AllDirectories).All(f => Path.GetFileName(f) == "ingest.lock"))
+            {
+                Directory.Delete(lake, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left as it is: the error the user sees is the run's, not this.
+        }
+    }
+
+    private static async Task<int> RunOnceAsync(ParseResult parse, CancellationToken ct)
+    {
         var options = new IngestOptions();
         if (parse.GetValue(Parallelism) is { } p)
         {

@@ -181,7 +181,7 @@ internal static class ReportCommand
         }
         catch (Pipeline.Athena.Client.AthenaException e)
         {
-            throw new UsageException(e.Message);
+            throw new UsageException(AthenaFlags.Describe(e));
         }
     }
 

@@ -82,7 +82,7 @@ internal static class SchemaCommand
             }
             catch (Pipeline.Athena.Client.AthenaException e)
             {
-                throw new UsageException(e.Message);
+                throw new UsageException(AthenaFlags.Describe(e));
             }
         }
 

@@ -178,6 +178,36 @@ public sealed class ErrorMessageCliTests
     }
 
     [Fact]
+    public void Ingest_S3SourceWithoutCredentials_OneLineWithTheRemedyAndNoLakeFolderLeft()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.RunWith(
+            [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_SESSION_TOKEN", ""), ("AWS_PROFILE", ""), ("AWS_EC2_METADATA_DISABLED", "true"),
+             ("AWS_SHARED_CREDENTIALS_FILE", dir.Sub("none")), ("AWS_CONFIG_FILE", dir.Sub("none")), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), ("AWS_WEB_IDENTITY_TOKEN_FILE", "")],
+            "ingest", "--source", "s3://bucket/AWSLogs/", "--lake", dir.Sub("lake"), "--endpoint", "http://127.0.0.1:9");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("pipeline: error: no AWS credentials found: set AWS_ACCESS_KEY_ID", OneLine(r), StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception 1 of", r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("lake")), "the failed run removed the lake folder it made (and its lock)");
+    }
+
+    [Fact]
+    public void Report_AthenaUnreachable_OneLineSayingWhatToCheck()
+    {
+        using var dir = new TempDir();
+
+        var r = CliProcess.RunWith([("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")],
+            "report", "--engine", "athena", "--lake", "s3://b/p", "--week", "2026-W47", "--out", dir.Sub("out"), "--endpoint", "http://127.0.0.1:9");
+
+        Assert.Equal(1, r.ExitCode);
+        var line = OneLine(r);
+        Assert.StartsWith("pipeline: error: could not reach Athena (StartQueryExecution): ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(check --endpoint, --region and the network)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Report_WeekBeforeCloudTrail_OneLineNamingTheFlag()
     {
         using var dir = new TempDir();
