@@ -12,6 +12,10 @@ public static class JsonRequest
 {
     public static readonly MediaTypeHeaderValue ContentType = new("application/x-amz-json-1.1");
 
+    /// <summary>The HTTP client of an AWS API client: pooled connections renewed every five minutes (DNS changes are seen).</summary>
+    public static HttpClient HttpClient(HttpMessageHandler? handler, TimeSpan timeout) =>
+        new(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true) { Timeout = timeout };
+
     /// <summary>The <c>host</c> header for an endpoint (with its port unless it is the scheme's default).</summary>
     public static string Host(Uri endpoint) =>
         endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
@@ -45,6 +49,31 @@ public static class JsonRequest
             "Authorization", SigV4.Authorization(credentials, region, service, signedAt, "POST", endpoint.AbsolutePath, string.Empty, headers, payload));
         return request;
     }
+
+    /// <summary>
+    /// Sends a request; a network failure or a request that outlives <paramref name="timeout"/> (not a cancellation) becomes
+    /// the client's own error, from <paramref name="networkError"/> (its message, the cause).
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendAsync(
+        HttpClient http, HttpRequestMessage request, HttpCompletionOption completion, TimeSpan timeout, Func<string, Exception, Exception> networkError, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw networkError(e.Message, e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw networkError($"no answer within {timeout.TotalSeconds:0} s", e);
+        }
+    }
+
+    /// <summary>The request ID AWS answered with, if any.</summary>
+    public static string? RequestId(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
 
     /// <summary>The AWS error code of an error answer's <c>__type</c>, without its namespace.</summary>
     public static string ErrorCode(string type) => type[(type.LastIndexOf('#') + 1)..];

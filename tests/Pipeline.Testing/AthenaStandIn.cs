@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using DuckDB.NET.Data;
@@ -41,7 +40,7 @@ public sealed class AthenaStandIn : IDisposable
         Execute("CREATE MACRO to_utf8(s) AS s");
         Execute("CREATE MACRO xxhash64(b) AS hash(b)");
         Execute("CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         Endpoint = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
         _listener.Prefixes.Add(Endpoint.ToString());
         _listener.Start();
@@ -94,12 +93,7 @@ public sealed class AthenaStandIn : IDisposable
     {
         while (_listener.IsListening)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            if (await Loopback.NextAsync(_listener) is not { } context)
             {
                 return;
             }
@@ -412,13 +406,6 @@ public sealed class AthenaStandIn : IDisposable
     };
 
     private static string Error(string type, string message) => JsonSerializer.Serialize(new Dictionary<string, string> { ["__type"] = type, ["Message"] = message });
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class Query(string id, string sql)
     {

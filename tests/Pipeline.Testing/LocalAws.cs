@@ -141,7 +141,7 @@ public sealed class LocalAws : IAsyncLifetime
 
     private async Task<Uri> StartAsync(string tools, string server, string node, bool inModules, params string[] args)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var psi = new ProcessStartInfo(node) { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true };
 
         // s3rver's paged listings fail on Node 17+ without the legacy OpenSSL provider.
@@ -182,10 +182,4 @@ public sealed class LocalAws : IAsyncLifetime
         throw new InvalidOperationException($"{server} did not listen on port {port}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -16,11 +16,7 @@ public sealed class OtlpCollector : IDisposable
 
     public OtlpCollector()
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Endpoint = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-        }
+        Endpoint = $"http://127.0.0.1:{Loopback.FreePort()}";
 
         _listener.Prefixes.Add(Endpoint + "/");
         _listener.Start();
@@ -50,12 +46,7 @@ public sealed class OtlpCollector : IDisposable
     {
         while (_listener.IsListening)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            if (await Loopback.NextAsync(_listener) is not { } context)
             {
                 return;
             }

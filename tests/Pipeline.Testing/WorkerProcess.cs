@@ -13,7 +13,7 @@ public sealed class WorkerProcess : IDisposable
 
     public WorkerProcess(params (string Name, string Value)[] environment)
     {
-        Port = FreePort();
+        Port = Loopback.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline-worker.dll"));
         psi.Environment["Urls"] = $"http://127.0.0.1:{Port}";
@@ -96,10 +96,4 @@ public sealed class WorkerProcess : IDisposable
         Http.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

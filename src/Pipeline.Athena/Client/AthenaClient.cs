@@ -30,10 +30,7 @@ public sealed class AthenaClient : IDisposable
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
         _endpoint = options.ResolveEndpoint();
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
-        {
-            Timeout = options.RequestTimeout,
-        };
+        _http = JsonRequest.HttpClient(handler, options.RequestTimeout);
         _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -184,23 +181,12 @@ public sealed class AthenaClient : IDisposable
     {
         var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
         using var request = JsonRequest.Create(_endpoint, TargetPrefix + operation, payload, credentials, _options.Region, "athena", _time.GetUtcNow().UtcDateTime);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new AthenaException(operation, 0, AthenaException.Network, e.Message, null, e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new AthenaException(operation, 0, AthenaException.Network, $"no answer within {_options.RequestTimeout.TotalSeconds:0} s", null, e);
-        }
-
+        var response = await JsonRequest.SendAsync(
+            _http, request, HttpCompletionOption.ResponseContentRead, _options.RequestTimeout, (message, e) => new AthenaException(operation, 0, AthenaException.Network, message, null, e), ct)
+            .ConfigureAwait(false);
         using (response)
         {
-            var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+            var requestId = JsonRequest.RequestId(response);
             byte[] content;
             try
             {

@@ -30,10 +30,7 @@ public sealed class KinesisClient : IDisposable
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
         _endpoint = options.ResolveEndpoint();
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, disposeHandler: true)
-        {
-            Timeout = options.RequestTimeout,
-        };
+        _http = JsonRequest.HttpClient(handler, options.RequestTimeout);
     }
 
     /// <summary>Calls made and retries taken, for metrics and tests.</summary>
@@ -230,23 +227,12 @@ public sealed class KinesisClient : IDisposable
         var now = _time.GetUtcNow().UtcDateTime;
         using var request = JsonRequest.Create(_endpoint, TargetPrefix + operation, payload, credentials, _options.Region, "kinesis", now);
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new KinesisException(operation, 0, KinesisErrors.Network, e.Message, null, e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new KinesisException(operation, 0, KinesisErrors.Network, $"no answer within {_options.RequestTimeout.TotalSeconds:0} s", null, e);
-        }
-
+        var response = await JsonRequest.SendAsync(
+            _http, request, HttpCompletionOption.ResponseHeadersRead, _options.RequestTimeout, (message, e) => new KinesisException(operation, 0, KinesisErrors.Network, message, null, e), ct)
+            .ConfigureAwait(false);
         using (response)
         {
-            var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
+            var requestId = JsonRequest.RequestId(response);
 
             // GetRecords answers run to 10+ MiB: read into one pooled buffer of the announced length rather than
             // a growing one copied into a fresh large array on every call.

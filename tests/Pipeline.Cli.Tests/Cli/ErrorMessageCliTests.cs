@@ -48,6 +48,13 @@ public sealed class ErrorMessageCliTests
         }
     }
 
+    /// <summary>An environment in which the AWS credential chain finds nothing.</summary>
+    private static (string, string)[] NoCredentials(TempDir dir) =>
+    [
+        ("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_SESSION_TOKEN", ""), ("AWS_PROFILE", ""), ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_SHARED_CREDENTIALS_FILE", dir.Sub("none")), ("AWS_CONFIG_FILE", dir.Sub("none")), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), ("AWS_WEB_IDENTITY_TOKEN_FILE", ""),
+    ];
+
     private static string OneLine(CliProcess.Result r) =>
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("pipeline:", StringComparison.Ordinal));
 
@@ -168,8 +175,7 @@ public sealed class ErrorMessageCliTests
         using var dir = new TempDir();
 
         var r = CliProcess.RunWith(
-            [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_SESSION_TOKEN", ""), ("AWS_PROFILE", ""), ("AWS_EC2_METADATA_DISABLED", "true"),
-             ("AWS_SHARED_CREDENTIALS_FILE", dir.Sub("none")), ("AWS_CONFIG_FILE", dir.Sub("none")), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), ("AWS_WEB_IDENTITY_TOKEN_FILE", "")],
+            NoCredentials(dir),
             "report", "--engine", "athena", "--lake", "s3://b/p", "--week", "2026-W47", "--out", dir.Sub("out"), "--endpoint", "http://127.0.0.1:9");
 
         Assert.Equal(1, r.ExitCode);
@@ -183,8 +189,7 @@ public sealed class ErrorMessageCliTests
         using var dir = new TempDir();
 
         var r = CliProcess.RunWith(
-            [("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", ""), ("AWS_SESSION_TOKEN", ""), ("AWS_PROFILE", ""), ("AWS_EC2_METADATA_DISABLED", "true"),
-             ("AWS_SHARED_CREDENTIALS_FILE", dir.Sub("none")), ("AWS_CONFIG_FILE", dir.Sub("none")), ("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""), ("AWS_WEB_IDENTITY_TOKEN_FILE", "")],
+            NoCredentials(dir),
             "ingest", "--source", "s3://bucket/AWSLogs/", "--lake", dir.Sub("lake"), "--endpoint", "http://127.0.0.1:9");
 
         Assert.Equal(1, r.ExitCode);

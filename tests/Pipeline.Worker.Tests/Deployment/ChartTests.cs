@@ -46,14 +46,20 @@ public sealed class ChartTests
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The defaults (null) and every value set of charts/pipeline/ci.</summary>
+    public static TheoryData<string?> ValueSets()
+    {
+        var sets = new TheoryData<string?> { (string?)null };
+        foreach (var file in Directory.GetFiles(Path.Combine(Chart, "ci"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            sets.Add("ci/" + Path.GetFileName(file));
+        }
+
+        return sets;
+    }
+
     [Theory]
-    [InlineData(null)]
-    [InlineData("ci/kinesis-only-values.yaml")]
-    [InlineData("ci/kafka-only-values.yaml")]
-    [InlineData("ci/s3-lake-values.yaml")]
-    [InlineData("ci/sqs-only-values.yaml")]
-    [InlineData("ci/athena-report-values.yaml")]
-    [InlineData("ci/eks-sqs-athena-values.yaml")]
+    [MemberData(nameof(ValueSets))]
     public void Lint_Strict_Passes(string? values)
     {
         var output = values is null ? Helm("lint", "--strict", Chart) : Helm("lint", "--strict", Chart, "-f", Path.Combine(Chart, values));
@@ -61,13 +67,7 @@ public sealed class ChartTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("ci/kinesis-only-values.yaml")]
-    [InlineData("ci/kafka-only-values.yaml")]
-    [InlineData("ci/s3-lake-values.yaml")]
-    [InlineData("ci/sqs-only-values.yaml")]
-    [InlineData("ci/athena-report-values.yaml")]
-    [InlineData("ci/eks-sqs-athena-values.yaml")]
+    [MemberData(nameof(ValueSets))]
     public void Template_EveryValueSet_NoLakeVolumeThatVanishesAndOneLakeForWorkersAndReport(string? values)
     {
         var yaml = values is null ? Helm("template", "t", Chart) : Helm("template", "t", Chart, "-f", Path.Combine(Chart, values));
