@@ -39,7 +39,6 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private readonly List<Range> _kplRanges = [];
     private readonly List<LogEventAt> _logEvents = [];
     private readonly List<Range> _messages = [];
-    private byte[] _scratch = [];
     private bool _scanning;
     private IRecordSink _sink = null!;
     private InputContext _input;
@@ -1300,30 +1299,29 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             return false;
         }
 
-        if (_scratch.Length < w.Length)
-        {
-            _scratch = new byte[Math.Max(w.Length, _scratch.Length * 2)];
-        }
-
-        if (!CloudWatchLogsScanner.TryScan(w, _scratch, _messages, out length))
-        {
-            return false;
-        }
-
-        _scanning = true;
+        // Rented per payload, not kept by the decoder: a stream source has a decoder per shard or partition, and a
+        // buffer each decoder kept at its largest payload grew memory with the shard count, outside the budget.
+        var scratch = ArrayPool<byte>.Shared.Rent(Math.Max(16, w.Length));
         try
         {
+            if (!CloudWatchLogsScanner.TryScan(w, scratch, _messages, out length))
+            {
+                return false;
+            }
+
+            _scanning = true;
             for (var index = 0; index < _messages.Count; index++)
             {
-                DecodeUnescaped(_scratch.AsSpan(_messages[index]), pos with { LogEvent = index });
+                DecodeUnescaped(scratch.AsSpan(_messages[index]), pos with { LogEvent = index });
             }
+
+            return true;
         }
         finally
         {
             _scanning = false;
+            ArrayPool<byte>.Shared.Return(scratch);
         }
-
-        return true;
     }
 
     /// <summary>True for a CloudTrail detail-type; otherwise the event is rejected with its type named.</summary>
