@@ -46,11 +46,12 @@ public static partial class AthenaDdl
 
     /// <summary>
     /// What <c>--apply</c> runs, in order: the database, the table (created if missing), its account list and location
-    /// (updated if it existed), the views. Each is one statement without a trailing semicolon, as Athena takes them.
+    /// (updated if it existed), the views. Each is one statement without a trailing semicolon and without the leading
+    /// comment lines of its file: Athena tells DDL from queries by the statement's first word.
     /// </summary>
     public static IReadOnlyList<(string Name, string Sql)> Statements(string location, IReadOnlyCollection<string> accounts, string database)
     {
-        var table = Render(location, accounts).TrimEnd().TrimEnd(';');
+        var table = WithoutLeadingComments(Render(location, accounts)).TrimEnd().TrimEnd(';');
         var root = location.TrimEnd('/');
         var list = new List<(string, string)>
         {
@@ -59,9 +60,12 @@ public static partial class AthenaDdl
             ("projection", $"ALTER TABLE tls_events SET TBLPROPERTIES ('projection.account_id.values' = '{AccountList(accounts)}', "
                 + $"'storage.location.template' = '{root}/tls_events/event_date=${{event_date}}/account_id=${{account_id}}/')"),
         };
-        list.AddRange(ViewNames.Select(v => ($"view {v}", View(v))));
+        list.AddRange(ViewNames.Select(v => ($"view {v}", WithoutLeadingComments(View(v)))));
         return list;
     }
+
+    private static string WithoutLeadingComments(string sql) =>
+        string.Join('\n', sql.Split('\n').SkipWhile(l => l.TrimStart().StartsWith("--", StringComparison.Ordinal) || l.Trim().Length == 0));
 
     private static string AccountList(IReadOnlyCollection<string> accounts) => string.Join(',', accounts.Distinct().Order(StringComparer.Ordinal));
 

@@ -95,6 +95,7 @@ public sealed class AthenaCliTests
         Assert.Contains($"'projection.account_id.values' = '{ReportFixture.A},{ReportFixture.B},{ReportFixture.C}'", ddl[1], StringComparison.Ordinal);
         Assert.StartsWith("ALTER TABLE tls_events SET TBLPROPERTIES ('projection.account_id.values' = ", ddl[2], StringComparison.Ordinal);
         Assert.All(ddl, s => Assert.False(s.TrimEnd().EndsWith(';'), "Athena takes one statement without a semicolon"));
+        Assert.All(ddl, s => Assert.Matches("^(CREATE|ALTER) ", s)); // Athena tells DDL by the first word: no leading comments
         Assert.Contains(ddl, s => s.Contains("CREATE OR REPLACE VIEW clients AS", StringComparison.Ordinal));
         Assert.Contains("tls.tls_events over s3://lake-bucket/pipeline/tls_events/ for 3 accounts", r.Stdout, StringComparison.Ordinal);
     }
