@@ -84,5 +84,9 @@ public sealed class ConfigurationReferenceTests
 
         var missing = named.Except(defined).Except(notOurs).Order(StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, "flags the docs name that no command defines: " + string.Join(", ", missing));
+
+        // And every flag a command defines is in the docs.
+        var undocumented = defined.Except(named).Except(notOurs).Order(StringComparer.Ordinal).ToList();
+        Assert.True(undocumented.Count == 0, "flags no doc names: " + string.Join(", ", undocumented));
     }
 }
