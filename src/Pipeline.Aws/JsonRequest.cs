@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using System.Net.Http.Headers;
 using Amazon.Runtime;
 
@@ -11,6 +13,20 @@ namespace Pipeline.Aws;
 public static class JsonRequest
 {
     public static readonly MediaTypeHeaderValue ContentType = new("application/x-amz-json-1.1");
+
+    /// <summary>A request body: one JSON object whose members <paramref name="members"/> writes.</summary>
+    public static byte[] Body(Action<Utf8JsonWriter> members)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            members(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory.ToArray();
+    }
 
     /// <summary>The HTTP client of an AWS API client: pooled connections renewed every five minutes (DNS changes are seen).</summary>
     public static HttpClient HttpClient(HttpMessageHandler? handler, TimeSpan timeout) =>

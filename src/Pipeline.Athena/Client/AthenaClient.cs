@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -165,15 +164,7 @@ public sealed class AthenaClient : IDisposable
 
     private async Task<JsonDocument> CallAsync(string operation, Action<Utf8JsonWriter> body, CancellationToken ct)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        var payload = buffer.WrittenMemory.ToArray();
+        var payload = JsonRequest.Body(body);
         return await _retry.ExecuteAsync(async token => await SendOnceAsync(operation, payload, token).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 

@@ -198,15 +198,7 @@ public sealed class KinesisClient : IDisposable
 
     private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        var payload = buffer.WrittenMemory.ToArray();
+        var payload = JsonRequest.Body(body);
         for (var attempt = 1; ; attempt++)
         {
             try
