@@ -1479,7 +1479,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         _inSink = true;
         try
         {
-            _sink.Reject(_input.Describe(), pos, reason, detail);
+            _sink.Reject(_input.Describe(), _input.BaseOffset == 0 || pos.Offset < 0 ? pos : pos with { Offset = pos.Offset + _input.BaseOffset }, reason, detail);
         }
         finally
         {

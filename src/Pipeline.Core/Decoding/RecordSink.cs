@@ -10,7 +10,10 @@ namespace Pipeline.Decoding;
 /// Appended to <paramref name="Name"/> when the name is needed (a sequence number or offset), so that a stream
 /// message's name costs nothing unless the message is rejected.
 /// </param>
-public readonly record struct InputContext(string Name, long FallbackAccount = -1, string? Suffix = null)
+/// <param name="BaseOffset">
+/// Where the bytes read begin in the named input (a part of a split file): added to the byte offsets of rejects.
+/// </param>
+public readonly record struct InputContext(string Name, long FallbackAccount = -1, string? Suffix = null, long BaseOffset = 0)
 {
     /// <summary>The input's full name, built when a reject needs it.</summary>
     public string Describe() => Suffix is null ? Name : Name + Suffix;

@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Information, "Ingest of {Source} into {Lake}: {Inputs} inputs in {Batches} batches ({AlreadyDone} already done)")]
     public static partial void IngestStarting(ILogger logger, string source, string lake, int inputs, int batches, int alreadyDone);
 
+    [LoggerMessage(1008, LogLevel.Information, "{Input}: {Bytes} bytes of newline-delimited JSON, read in {Parts} parts in parallel")]
+    public static partial void InputSplit(ILogger logger, string input, long bytes, int parts);
+
     [LoggerMessage(1002, LogLevel.Information, "Recovered staging: {Finished} committed batches finished, {Discarded} uncommitted discarded")]
     public static partial void StagingRecovered(ILogger logger, int finished, int discarded);
 

@@ -96,20 +96,39 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
         var filterText = $"from={request.From:yyyy-MM-dd};to={request.To:yyyy-MM-dd}";
         var done = new HashSet<string>(StringComparer.Ordinal);
+        var planned = new List<ArchiveInput>(inputs.Count);
         foreach (var input in inputs)
         {
             var key = ArchiveScanner.CheckpointKey(input, filterText);
             if (await checkpoint.IsDoneAsync(key, cancellationToken).ConfigureAwait(false))
             {
                 done.Add(key);
+                planned.Add(input);
+                continue;
+            }
+
+            // A large newline-delimited file is read in parts by all workers; each part is checkpointed on its own.
+            foreach (var part in await SplitAsync(input, store, cancellationToken).ConfigureAwait(false))
+            {
+                var partKey = ArchiveScanner.CheckpointKey(part, filterText);
+                if (part.Part is not null && await checkpoint.IsDoneAsync(partKey, cancellationToken).ConfigureAwait(false))
+                {
+                    done.Add(partKey);
+                }
+
+                planned.Add(part);
             }
         }
 
-        var batches = ArchiveScanner.Batch(inputs, i => done.Contains(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
+        var batches = ArchiveScanner.Batch(planned, i => done.Contains(ArchiveScanner.CheckpointKey(i, filterText)), (long)options.MaxBatchMiB * 1024 * 1024, filterText);
         var pending = batches.SelectMany(b => b.Inputs).ToList();
-        Stats.InputsTotal = pending.Count;
-        Stats.InputsAlreadyDone = inputs.Count - pending.Count;
-        Stats.BytesTotal = pending.Sum(i => i.Size);
+        var partsLeft = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(
+            pending.Where(i => i.Part is not null).GroupBy(i => i.Identity, StringComparer.Ordinal).Select(g => KeyValuePair.Create(g.Key, g.Count())),
+            StringComparer.Ordinal);
+        var pendingFiles = pending.Select(i => i.Identity).Distinct(StringComparer.Ordinal).Count();
+        Stats.InputsTotal = pendingFiles;
+        Stats.InputsAlreadyDone = inputs.Count - pendingFiles;
+        Stats.BytesTotal = pending.Sum(i => i.ReadBytes);
         Stats.BatchesTotal = batches.Count;
         Log.IngestStarting(_log, store.Describe, sink.Describe, pending.Count, batches.Count, Stats.InputsAlreadyDone);
 
@@ -131,7 +150,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             SingleReader = true,
         });
         var unreadable = new System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput>(StringComparer.Ordinal);
-        var run = new RunContext(sink, area, checkpoint, settings, filterText, request, store, unreadable);
+        var run = new RunContext(sink, area, checkpoint, settings, filterText, request, store, unreadable, partsLeft);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -220,7 +239,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     {
                         // Staged durably, then the input checkpoint (the commit point), then into the table.
                         var manifests = group.Select(g => g.Staged.Manifest(
-                            [.. g.Batch.Inputs.Where(i => !run.Unreadable.ContainsKey(i.Identity)).Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText))])).ToList();
+                            [.. g.Batch.Inputs.Select(i => ArchiveScanner.CheckpointKey(i, run.FilterText)).Where(k => !run.Unreadable.ContainsKey(k))])).ToList();
                         await run.Sink.StageAsync(run.Area, manifests, ct).ConfigureAwait(false);
                         await run.Checkpoint.MarkDoneAsync(manifests.SelectMany(m => m.Inputs.Select(k => (m.Batch, k))), ct).ConfigureAwait(false);
                         await run.Sink.PublishAsync(run.Area, manifests, ct).ConfigureAwait(false);
@@ -263,7 +282,47 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// <summary>What every batch of one run shares.</summary>
     private sealed record RunContext(
         ILakeSink Sink, StagingArea Area, IInputCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store,
-        System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput> Unreadable);
+        System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput> Unreadable,
+        System.Collections.Concurrent.ConcurrentDictionary<string, int> PartsLeft)
+    {
+        /// <summary>Counts <paramref name="input"/> read: a whole file, or a part (the file counts once its last part is read).</summary>
+        public void InputDone(IngestStats stats, ArchiveInput input)
+        {
+            var fileDone = input.Part is null || PartsLeft.AddOrUpdate(input.Identity, 0, (_, n) => n - 1) == 0;
+            stats.InputDone(input.ReadBytes, fileDone);
+        }
+    }
+
+    /// <summary>
+    /// The parts <paramref name="input"/> is read in (<see cref="InputSplitter"/>), or the input alone. Only local files
+    /// (seekable) are split; one that cannot be opened here is left whole, for the read to retry and report.
+    /// </summary>
+    private async Task<IReadOnlyList<ArchiveInput>> SplitAsync(ArchiveInput input, IArchiveStore store, CancellationToken ct)
+    {
+        if (store is not LocalArchiveStore || input.Size < 2 * options.PartBytes)
+        {
+            return [input];
+        }
+
+        try
+        {
+            var stream = await store.OpenAsync(input, ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var parts = InputSplitter.Split(input, stream, options.PartBytes);
+                if (parts.Count > 1)
+                {
+                    Log.InputSplit(_log, input.Identity, input.Size, parts.Count);
+                }
+
+                return parts;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [input];
+        }
+    }
 
     /// <summary>How often, and after how long, opening an input is tried again: a file being replaced, a flaky mount.</summary>
     private static readonly TimeSpan[] OpenRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
@@ -288,14 +347,16 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     continue;
                 }
 
-                var context = new InputContext(input.Identity, input.Account);
+                var context = input.Part is { } part
+                    ? new InputContext(input.Identity, input.Account, $" [part from byte {part.Start}]", part.Start)
+                    : new InputContext(input.Identity, input.Account);
                 try
                 {
                     decoder.Decode(stream, context, sink);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    throw new IngestException($"reading {input.Identity} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
+                    throw new IngestException($"reading {input.Describe} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
                 }
                 finally
                 {
@@ -303,7 +364,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 }
 
                 sink.PublishCounts();
-                Stats.InputDone(input.Size);
+                run.InputDone(Stats, input);
             }
 
             sink.Complete();
@@ -318,14 +379,15 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         {
             try
             {
-                return await run.Store.OpenAsync(input, ct).ConfigureAwait(false);
+                var stream = await run.Store.OpenAsync(input, ct).ConfigureAwait(false);
+                return input.Part is { } part ? new RangeStream(stream, part.Start, part.Length) : stream;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 if (attempt >= OpenRetryDelays.Length)
                 {
-                    run.Unreadable[input.Identity] = new UnreadableInput(input.Identity, e.Message);
-                    Log.InputUnreadable(_log, input.Identity, attempt + 1, e.Message);
+                    run.Unreadable[ArchiveScanner.CheckpointKey(input, run.FilterText)] = new UnreadableInput(input.Describe, e.Message);
+                    Log.InputUnreadable(_log, input.Describe, attempt + 1, e.Message);
                     return null;
                 }
 

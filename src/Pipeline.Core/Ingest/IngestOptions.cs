@@ -38,6 +38,12 @@ public sealed class IngestOptions
     [Range(1, 2047)]
     public int MaxLineMiB { get; set; } = DefaultMaxLineMiB;
 
+    /// <summary>
+    /// Nominal size of the parts a large newline-delimited file is read in (<see cref="Sources.Files.InputSplitter"/>).
+    /// Not a setting: a resumed run must plan the parts of the run it resumes; tests make it small.
+    /// </summary>
+    internal long PartBytes { get; set; } = Sources.Files.InputSplitter.PartBytes;
+
     /// <summary>Output compression.</summary>
     public ParquetCodec Compression { get; set; } = ParquetCodec.Snappy;
 

@@ -61,9 +61,13 @@ public sealed class IngestStats
 
     public long RejectTotal => Rejects.Values.Sum();
 
-    internal void InputDone(long bytes)
+    internal void InputDone(long bytes, bool fileDone = true)
     {
-        Interlocked.Increment(ref _inputsDone);
+        if (fileDone)
+        {
+            Interlocked.Increment(ref _inputsDone);
+        }
+
         Interlocked.Add(ref _bytesRead, bytes);
     }
 

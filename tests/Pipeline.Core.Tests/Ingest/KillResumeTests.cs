@@ -42,4 +42,49 @@ public sealed class KillResumeTests
         Assert.Equal(truth.DistinctEvents, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
         Assert.Empty(Directory.Exists(dir.Sub("lake/_staging")) ? Directory.GetFileSystemEntries(dir.Sub("lake/_staging")) : []);
     }
+
+    [Fact]
+    public void Ingest_LargeFileInPartsKilledThenRerun_EqualsAnUninterruptedRun()
+    {
+        // Over three parts of the real part size, so the file is read by both workers, and killed while they do.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var file = dir.Sub("src/events.ndjson");
+        const int events = 360_000;
+        using (var w = new StreamWriter(file))
+        {
+            for (var i = 0; i < events; i++)
+            {
+                w.Write(Records.Record($"e-{i:D7}", $"2026-11-2{i % 3}T{i % 24:D2}:00:00Z", $"{100000000000 + (i % 5)}", i % 4 == 0 ? "TLSv1" : "TLSv1.2"));
+                w.Write('\n');
+            }
+        }
+
+        Assert.True(new FileInfo(file).Length > 2.5 * Pipeline.Sources.Files.InputSplitter.PartBytes);
+        var clean = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("clean"), "--parallelism", "2");
+        Assert.True(clean.ExitCode == 0, clean.Stderr);
+        var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
+        Assert.Equal(events, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("clean"))}"));
+        var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
+        Assert.True(batches >= 3, $"the file was read in {batches} batches, not in parts");
+
+        foreach (var delayMs in new[] { 600, 900, 1200, 1500 })
+        {
+            using var p = CliProcess.Start("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+            _ = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(delayMs))
+            {
+                p.Kill(entireProcessTree: true);
+            }
+
+            p.WaitForExit();
+        }
+
+        var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(expected, ArchiveIngestTests.Snapshot(dir.Sub("lake")));
+        Assert.Equal(events, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
+    }
 }

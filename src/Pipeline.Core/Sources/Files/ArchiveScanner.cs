@@ -15,8 +15,15 @@ namespace Pipeline.Sources.Files;
 /// <param name="Size">Bytes.</param>
 /// <param name="Account">Account in an <c>AWSLogs/…/ACCOUNT/CloudTrail/</c> path, or -1.</param>
 /// <param name="DeliveryDate">The date folder in such a path: the delivery date, not the events' date.</param>
-public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate)
+/// <param name="Part">The byte range read when a large newline-delimited file is split for the cores, else null.</param>
+public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate, ArchivePart? Part = null)
 {
+    /// <summary>The bytes this input reads: its part's, or the whole file's.</summary>
+    public long ReadBytes => Part?.Length ?? Size;
+
+    /// <summary>How rejects and errors name it: the identity, and the part's first byte when it is one.</summary>
+    public string Describe => Part is { } p ? $"{Identity} [part from byte {p.Start}]" : Identity;
+
     /// <summary>
     /// Group of inputs that are batched together: a delivery day of the archive (all accounts and regions, so each
     /// partition gets few, large files), or all other files, in path order. A commit costs a handful of fsyncs and
@@ -27,12 +34,26 @@ public sealed record ArchiveInput(string Path, string Identity, long Size, long 
         : "other";
 }
 
+/// <summary>
+/// A byte range of a large newline-delimited file, read on its own so that one file uses every core. It starts and
+/// ends at a line break between two complete JSON values (<see cref="InputSplitter"/>), so its rows are the ones
+/// the whole file gives for that range.
+/// </summary>
+/// <param name="Start">First byte.</param>
+/// <param name="Length">Bytes.</param>
+/// <param name="Index">0-based index among the file's parts.</param>
+/// <param name="Count">How many parts the file has.</param>
+public sealed record ArchivePart(long Start, long Length, int Index, int Count)
+{
+    public long End => Start + Length;
+}
+
 /// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
 /// <param name="Id">Deterministic ID from the inputs, their sizes, the filters and the schema version.</param>
 /// <param name="Inputs">In the order they are read.</param>
 public sealed record ArchiveBatch(string Id, IReadOnlyList<ArchiveInput> Inputs)
 {
-    public long Bytes => Inputs.Sum(i => i.Size);
+    public long Bytes => Inputs.Sum(i => i.ReadBytes);
 }
 
 /// <summary>What a scan found besides inputs.</summary>
@@ -210,15 +231,15 @@ public static partial class ArchiveScanner
     public static List<ArchiveBatch> Batch(IReadOnlyList<ArchiveInput> inputs, Func<ArchiveInput, bool> isDone, long maxBatchBytes, string filterText)
     {
         const long minBatchBytes = 1024 * 1024;
-        var cut = Math.Clamp(inputs.Sum(i => i.Size) / 16, minBatchBytes, Math.Max(minBatchBytes, maxBatchBytes));
+        var cut = Math.Clamp(inputs.Sum(i => i.ReadBytes) / 16, minBatchBytes, Math.Max(minBatchBytes, maxBatchBytes));
         var batches = new List<ArchiveBatch>();
         foreach (var group in inputs.GroupBy(i => i.GroupKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var current = new List<ArchiveInput>();
             long bytes = 0;
-            foreach (var input in group.OrderBy(i => i.Identity, StringComparer.Ordinal))
+            foreach (var input in group.OrderBy(i => i.Identity, StringComparer.Ordinal).ThenBy(i => i.Part?.Start ?? 0))
             {
-                if (current.Count > 0 && bytes + input.Size > cut)
+                if (current.Count > 0 && bytes + input.ReadBytes > cut)
                 {
                     AddPending(current);
                     current = [];
@@ -226,7 +247,7 @@ public static partial class ArchiveScanner
                 }
 
                 current.Add(input);
-                bytes += input.Size;
+                bytes += input.ReadBytes;
             }
 
             AddPending(current);
@@ -244,8 +265,10 @@ public static partial class ArchiveScanner
         }
     }
 
-    /// <summary>The checkpoint key of an input: identity, size and the filters it was read under.</summary>
-    public static string CheckpointKey(ArchiveInput input, string filterText) => $"{input.Identity}|{input.Size}|{filterText}";
+    /// <summary>The checkpoint key of an input: identity, size and the filters it was read under, and its byte range when it is a part.</summary>
+    public static string CheckpointKey(ArchiveInput input, string filterText) => input.Part is { } p
+        ? $"{input.Identity}|{input.Size}|{filterText}|bytes={p.Start}-{p.End}"
+        : $"{input.Identity}|{input.Size}|{filterText}";
 
     private static string BatchId(List<ArchiveInput> inputs, string filterText)
     {
@@ -253,6 +276,10 @@ public static partial class ArchiveScanner
         foreach (var i in inputs)
         {
             sb.Append('\n').Append(i.Identity).Append('|').Append(i.Size);
+            if (i.Part is { } p)
+            {
+                sb.Append("|bytes=").Append(p.Start).Append('-').Append(p.End);
+            }
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
