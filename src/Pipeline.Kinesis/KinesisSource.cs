@@ -27,7 +27,7 @@ public sealed class KinesisSource : IDisposable
     {
         var region = options.ResolveRegion();
         credentials ??= ResolveCredentials();
-        Client = new KinesisClient(new KinesisClientOptions { Region = region, Endpoint = options.Endpoint }, credentials, kinesisHandler, time);
+        Client = new KinesisClient(new KinesisClientOptions { Region = region, Endpoint = options.Endpoint, AnswersInFlight = options.AnswersInFlight }, credentials, kinesisHandler, time);
         _owned.Add(Client);
 
         string owner;

@@ -23,6 +23,7 @@ public sealed class KinesisClient : IDisposable
     private readonly AWSCredentials _credentials;
     private readonly TimeProvider _time;
     private readonly Uri _endpoint;
+    private readonly SemaphoreSlim _answers;
 
     public KinesisClient(KinesisClientOptions options, AWSCredentials credentials, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
@@ -31,7 +32,11 @@ public sealed class KinesisClient : IDisposable
         _time = time ?? TimeProvider.System;
         _endpoint = options.ResolveEndpoint();
         _http = JsonRequest.HttpClient(handler, options.RequestTimeout);
+        _answers = new SemaphoreSlim(Math.Max(1, options.AnswersInFlight));
     }
+
+    /// <summary>GetRecords answers being read or held right now (at most <see cref="KinesisClientOptions.AnswersInFlight"/>).</summary>
+    public int AnswersHeld => Math.Max(1, _options.AnswersInFlight) - _answers.CurrentCount;
 
     /// <summary>Calls made and retries taken, for metrics and tests.</summary>
     public long Retries => Interlocked.Read(ref _retries);
@@ -126,7 +131,8 @@ public sealed class KinesisClient : IDisposable
                 w.WriteNumber("Limit", limit);
             },
             GetRecordsParser.Parse,
-            ct);
+            ct,
+            _answers);
 
     // The operations below are for setting up streams (tests, the demo feed, the laptop stack), not for consuming.
 
@@ -179,7 +185,11 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _answers.Dispose();
+    }
 
     internal static void WriteStream(Utf8JsonWriter w, StreamRef stream)
     {
@@ -196,14 +206,14 @@ public sealed class KinesisClient : IDisposable
     internal Task<T> CallAsync<T>(string operation, Action<Utf8JsonWriter> body, JsonTypeInfo<T>? type, CancellationToken ct) =>
         CallParsedAsync<T>(operation, body, type is null ? _ => default! : json => JsonSerializer.Deserialize(json, type) ?? throw new JsonException("empty response"), ct);
 
-    private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct)
+    private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct, SemaphoreSlim? slots = null)
     {
         var payload = JsonRequest.Body(body);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await SendOnceAsync(operation, payload, parse, ct).ConfigureAwait(false);
+                return await SendOnceAsync(operation, payload, parse, slots, ct).ConfigureAwait(false);
             }
             catch (KinesisException e) when (e.IsRetryable && attempt < _options.MaxAttempts)
             {
@@ -213,7 +223,12 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    private async Task<T> SendOnceAsync<T>(string operation, byte[] payload, Parse<T> parse, CancellationToken ct)
+    /// <summary>
+    /// One call. With <paramref name="slots"/>, the answer's body is read only once a slot is free, and a parsed
+    /// <see cref="GetRecordsResponse"/> keeps its slot until it is disposed: however many shards wait on the server,
+    /// only so many answers are in memory at once.
+    /// </summary>
+    private async Task<T> SendOnceAsync<T>(string operation, byte[] payload, Parse<T> parse, SemaphoreSlim? slots, CancellationToken ct)
     {
         var credentials = await _credentials.GetCredentialsAsync().ConfigureAwait(false);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -225,29 +240,51 @@ public sealed class KinesisClient : IDisposable
         using (response)
         {
             var requestId = JsonRequest.RequestId(response);
+            if (slots is not null)
+            {
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+            }
 
-            // GetRecords answers run to 10+ MiB: read into one pooled buffer of the announced length rather than
-            // a growing one copied into a fresh large array on every call.
-            var (content, length) = await ReadBodyAsync(operation, response, requestId, ct).ConfigureAwait(false);
+            var slotHandedOver = false;
             try
             {
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw Error(operation, response.StatusCode, content.AsSpan(0, length).ToArray(), requestId);
-                }
-
+                // GetRecords answers run to 10+ MiB: read into one pooled buffer of the announced length rather than
+                // a growing one copied into a fresh large array on every call.
+                var (content, length) = await ReadBodyAsync(operation, response, requestId, ct).ConfigureAwait(false);
                 try
                 {
-                    return parse(content.AsSpan(0, length));
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw Error(operation, response.StatusCode, content.AsSpan(0, length).ToArray(), requestId);
+                    }
+
+                    try
+                    {
+                        var parsed = parse(content.AsSpan(0, length));
+                        if (slots is not null && parsed is GetRecordsResponse answer)
+                        {
+                            answer.HoldSlot(slots);
+                            slotHandedOver = true;
+                        }
+
+                        return parsed;
+                    }
+                    catch (JsonException e)
+                    {
+                        throw new KinesisException(operation, response.StatusCode, "MalformedResponse", e.Message, requestId, e);
+                    }
                 }
-                catch (JsonException e)
+                finally
                 {
-                    throw new KinesisException(operation, response.StatusCode, "MalformedResponse", e.Message, requestId, e);
+                    ArrayPool<byte>.Shared.Return(content);
                 }
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(content);
+                if (slots is not null && !slotHandedOver)
+                {
+                    slots.Release();
+                }
             }
         }
     }

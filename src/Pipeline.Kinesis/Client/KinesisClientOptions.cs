@@ -18,6 +18,9 @@ public sealed class KinesisClientOptions
     /// <summary>Largest backoff.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>GetRecords answers read and held at once by this client (shared by all its shards).</summary>
+    public int AnswersInFlight { get; set; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
     /// <summary>Per-request timeout.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -60,6 +60,7 @@ public sealed record ChildShard(string ShardId, List<string> ParentShards);
 public sealed class GetRecordsResponse(List<KinesisRecord> records, string? nextShardIterator, long? millisBehindLatest, byte[]? buffer) : IDisposable
 {
     private byte[]? _buffer = buffer;
+    private SemaphoreSlim? _slot;
 
     public List<KinesisRecord> Records { get; } = records;
 
@@ -68,12 +69,17 @@ public sealed class GetRecordsResponse(List<KinesisRecord> records, string? next
 
     public long? MillisBehindLatest { get; } = millisBehindLatest;
 
+    /// <summary>The client's answers-in-flight slot this answer holds until it is disposed.</summary>
+    internal void HoldSlot(SemaphoreSlim slot) => _slot = slot;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } b)
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(b);
         }
+
+        Interlocked.Exchange(ref _slot, null)?.Release();
     }
 }
 

@@ -72,6 +72,13 @@ public sealed class KinesisSourceOptions
     /// <summary>Exit once every shard has been caught up and idle this long (backfills, tests); none: run until stopped.</summary>
     public TimeSpan? UntilIdle { get; set; }
 
+    /// <summary>
+    /// GetRecords answers held in memory at once by the whole process, whatever the number of shards: an answer's
+    /// body is read and decoded only when one of these slots is free (default: twice the cores, at least 4).
+    /// </summary>
+    [Range(1, 1024)]
+    public int AnswersInFlight { get; set; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
     /// <summary>Leases one worker holds at most; 0: no limit.</summary>
     [Range(0, 10_000)]
     public int MaxLeasesPerWorker { get; set; }

@@ -135,6 +135,29 @@ public sealed class KinesisClientTests(LocalAws aws)
     }
 
     /// <summary>Answers requests from a script and records what was sent.</summary>
+    [Fact]
+    public async Task GetRecordsAsync_MoreCallsThanAnswersInFlight_WaitsUntilAnAnswerIsDisposed()
+    {
+        const string answer = """{"Records":[{"SequenceNumber":"1","Data":"e30=","PartitionKey":"k"}],"NextShardIterator":"it","MillisBehindLatest":0}""";
+        using var handler = new ScriptedHandler(answer, answer, answer);
+        using var client = new KinesisClient(new KinesisClientOptions { Endpoint = new Uri("http://127.0.0.1:9/"), AnswersInFlight = 2 }, LocalAws.Credentials, handler);
+
+        var first = await client.GetRecordsAsync("it", 10, CancellationToken.None);
+        using var second = await client.GetRecordsAsync("it", 10, CancellationToken.None);
+        var third = client.GetRecordsAsync("it", 10, CancellationToken.None);
+        await Task.Delay(300);
+
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, client.AnswersHeld);
+        Assert.Equal("{}"u8.ToArray(), first.Records.Single().Data.ToArray());
+        first.Dispose();
+        using var answered = await third.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("{}"u8.ToArray(), answered.Records.Single().Data.ToArray());
+        Assert.Equal(2, client.AnswersHeld);
+        first.Dispose();
+        Assert.Equal(2, client.AnswersHeld);
+    }
+
     private sealed class ScriptedHandler : HttpMessageHandler
     {
         private readonly Queue<(HttpStatusCode Status, string Body)> _script;
