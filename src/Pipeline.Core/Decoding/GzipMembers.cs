@@ -151,6 +151,14 @@ internal sealed unsafe partial class GzipMembers : Stream
                 continue;
             }
 
+            // An error after some output in the same call: the output goes to the reader first, whatever the size of
+            // its buffer (zlib stays in its error state and says so again on the next call, with no output), so what
+            // is read before a damaged point does not depend on how the reader reads.
+            if (produced > 0)
+            {
+                return produced;
+            }
+
             var message = _z->Msg is null ? $"zlib error {rc}" : Marshal.PtrToStringAnsi((nint)_z->Msg) ?? $"zlib error {rc}";
             Damage(RejectReason.CorruptGzip, $"gzip data is damaged and cannot be decompressed ({message})");
             ResetInflater();

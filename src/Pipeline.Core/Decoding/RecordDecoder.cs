@@ -1479,12 +1479,26 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         _inSink = true;
         try
         {
-            _sink.Reject(_input.Describe(), _input.BaseOffset == 0 || pos.Offset < 0 ? pos : pos with { Offset = pos.Offset + _input.BaseOffset }, reason, detail);
+            _sink.Reject(_input.Describe(), _input.BaseOffset == 0 || pos.Offset < 0 ? pos : pos with { Offset = pos.Offset + _input.BaseOffset }, reason, Shorten(detail));
         }
         finally
         {
             _inSink = false;
         }
+    }
+
+    /// <summary>Longest reason text kept: the reader's messages quote the input, up to the end of whatever window it had.</summary>
+    internal const int MaxDetailChars = 300;
+
+    private static string? Shorten(string? detail)
+    {
+        if (detail is null || detail.Length <= MaxDetailChars)
+        {
+            return detail;
+        }
+
+        var cut = char.IsHighSurrogate(detail[MaxDetailChars - 1]) ? MaxDetailChars - 1 : MaxDetailChars;
+        return string.Concat(detail.AsSpan(0, cut), "…");
     }
 
     private void RejectInput(RejectReason reason, string detail) => Reject(RecordPosition.WholeInput, reason, detail);
