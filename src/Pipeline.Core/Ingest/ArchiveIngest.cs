@@ -130,7 +130,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         Stats.InputsAlreadyDone = inputs.Count - pendingFiles;
         Stats.BytesTotal = pending.Sum(i => i.ReadBytes);
         Stats.BatchesTotal = batches.Count;
-        Log.IngestStarting(_log, store.Describe, sink.Describe, pending.Count, batches.Count, Stats.InputsAlreadyDone);
+        Log.IngestStarting(_log, store.Describe, sink.Describe, pendingFiles, batches.Count, Stats.InputsAlreadyDone);
 
         var parallelism = Math.Max(1, Math.Min(options.Parallelism, batches.Count));
         var channel = Channel.CreateBounded<ArchiveBatch>(new BoundedChannelOptions(parallelism * 2)
@@ -348,7 +348,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 }
 
                 var context = input.Part is { } part
-                    ? new InputContext(input.Identity, input.Account, $" [part from byte {part.Start}]", part.Start)
+                    ? new InputContext(input.Identity, input.Account, part.Label, part.Start)
                     : new InputContext(input.Identity, input.Account);
                 try
                 {

@@ -22,7 +22,7 @@ public sealed record ArchiveInput(string Path, string Identity, long Size, long 
     public long ReadBytes => Part?.Length ?? Size;
 
     /// <summary>How rejects and errors name it: the identity, and the part's first byte when it is one.</summary>
-    public string Describe => Part is { } p ? $"{Identity} [part from byte {p.Start}]" : Identity;
+    public string Describe => Part is { } p ? Identity + p.Label : Identity;
 
     /// <summary>
     /// Group of inputs that are batched together: a delivery day of the archive (all accounts and regions, so each
@@ -46,6 +46,9 @@ public sealed record ArchiveInput(string Path, string Identity, long Size, long 
 public sealed record ArchivePart(long Start, long Length, int Index, int Count)
 {
     public long End => Start + Length;
+
+    /// <summary>What follows the file's name where the part is named (rejects, errors).</summary>
+    public string Label => $" [part from byte {Start}]";
 }
 
 /// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
