@@ -17,18 +17,7 @@ internal static class KinesisBench
 {
     public static int Run(int events, int shards, int budgetMiB, string work, string cli, string repo, Func<string, string[], Measurement> measure)
     {
-        var ndjson = Path.Combine(work, $"kinesis-ndjson-{events}");
-        if (!Directory.Exists(ndjson))
-        {
-            var accounts = 20;
-            var days = Math.Max(1, events / (accounts * 2000));
-            var truth = DemoArchiveWriter.Write(ndjson + ".tmp", new DemoShape(accounts, days, (int)Math.Ceiling(events / (double)(accounts * days)), new DateOnly(2026, 11, 22), Seed: 7, AwkwardCases: false, Format: DemoFormat.Ndjson));
-            Directory.Move(ndjson + ".tmp", ndjson);
-            Console.Error.WriteLine($"generated {truth.DistinctEvents:N0} events");
-        }
-
-        var lines = Directory.EnumerateFiles(ndjson, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .SelectMany(File.ReadLines).Where(l => l.Length > 0).ToList();
+        var (ndjson, lines) = StreamBenchEvents.Load(events, work);
         var payloadBytes = lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
 
         var port = FreePort();

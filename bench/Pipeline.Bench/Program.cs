@@ -28,6 +28,18 @@ if (args.Contains("--kinesis"))
     return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), Arg("--budget", 192), work, cli, repo, Measure);
 }
 
+if (args.Contains("--kafka"))
+{
+    // Stream benchmark: --kafka [--events 200000] [--partitions 16] [--budget 192] (librdkafka's mock cluster in this process)
+    return KafkaBench.Run(Arg("--events", 200_000), Arg("--partitions", 16), Arg("--budget", 192), work, cli, Measure);
+}
+
+if (args.Contains("--small-files"))
+{
+    // What a Parquet file costs beyond its rows: --small-files [--files 2000] [--rows 133] [--rounds 3]
+    return SmallFilesBench.Run(Arg("--files", 2000), Arg("--rows", 133), work, Arg("--rounds", 3));
+}
+
 if (args.Contains("--memory"))
 {
     // Peak RSS by budget on huge values, a gzip bomb and 100k partitions: --memory
