@@ -63,4 +63,21 @@ public sealed class RowGroupTests
 
         Assert.Equal((2L, first, second), group);
     }
+
+    [Fact]
+    public async Task Ingest_AnyFile_KeepsStatisticsOnlyWhereRowsAreClustered()
+    {
+        using var dir = new TempDir();
+        var lake = await Ingest(dir,
+            Record("s1", "2026-11-17T10:00:00Z", A, A, "m", "aws-cli/2.15.30", "10.0.0.9", "TLSv1.2"),
+            Record("s2", "2026-11-17T10:00:01Z", A, A, "x", Java7, "10.0.0.1", "TLSv1"));
+
+        var columns = LakeReader.Query($"SELECT DISTINCT path_in_schema, stats_min_value IS NOT NULL FROM parquet_metadata('{PartitionFile(lake, A)}')")
+            .ToDictionary(r => (string)r[0]!, r => (bool)r[1]!);
+
+        Assert.True(columns["tls_version"], "tls_version has min/max statistics (the offenders query skips row groups by them)");
+        Assert.True(columns["event_time"], "event_time has min/max statistics");
+        Assert.Equal(["event_time", "tls_version"], columns.Where(c => c.Value).Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(20, columns.Count); // event_time and the 19 string columns
+    }
 }
