@@ -181,15 +181,25 @@ internal static class WriterBench
 
         public void Flush(PartitionKey key, TlsEventColumns rows)
         {
+            // Shared values stay shared (one copy per interned value, as the buffers hold them), so the writer
+            // sees what it sees in ingest.
             var copy = new TlsEventColumns(rows.Count);
             var values = new ParquetSharp.ByteArray[Col.Count];
             var times = rows.EventTimeMicros;
+            var copied = Enumerable.Range(0, Col.Count).Select(_ => new Dictionary<IntPtr, ParquetSharp.ByteArray>()).ToArray();
             for (var i = 0; i < rows.Count; i++)
             {
                 for (var c = 0; c < Col.Count; c++)
                 {
                     var v = rows.Strings(c)[i];
-                    values[c] = v.Pointer == IntPtr.Zero ? default : copy.Arena.Append(Utf8Arena.Span(v));
+                    if (v.Pointer == IntPtr.Zero)
+                    {
+                        values[c] = default;
+                    }
+                    else if (!copied[c].TryGetValue(v.Pointer, out values[c]))
+                    {
+                        values[c] = copied[c][v.Pointer] = copy.Arena.Append(Utf8Arena.Span(v));
+                    }
                 }
 
                 copy.Append(DateTime.UnixEpoch.AddTicks(times[i] * 10), values);
