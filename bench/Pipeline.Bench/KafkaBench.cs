@@ -89,8 +89,8 @@ internal static class KafkaBench
         var budget = budgetMiB.ToString(inv);
         var stream = measure("dotnet", [cli, "ingest", "--source", $"kafka://{cluster.Bootstrap}/bench?group=bench&group.protocol=consumer", "--lake", lake, "--until-idle", idle.ToString(inv), "--memory-budget-mib", budget]);
         var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake, "--memory-budget-mib", budget]);
-        var streamRows = LakeRows(lake);
-        var fileRows = LakeRows(fileLake);
+        var streamRows = StreamBenchEvents.LakeRows(lake);
+        var fileRows = StreamBenchEvents.LakeRows(fileLake);
         var wall = stream.Wall.TotalSeconds - idle;
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {partitions} partitions, one EventBridge event per message (LZ4 batches), {payloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {budgetMiB} MiB");
         Console.WriteLine("| source | rows | wall s | records/s | MB/s | records/s per partition | CPU s | CPU s / M events | records/s per CPU s | peak RSS MiB |");
@@ -105,14 +105,5 @@ internal static class KafkaBench
         }
 
         return 0;
-    }
-
-    private static long LakeRows(string lake)
-    {
-        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM read_parquet('{lake.Replace("'", "''", StringComparison.Ordinal)}/**/*.parquet')";
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }

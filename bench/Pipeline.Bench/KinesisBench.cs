@@ -20,16 +20,13 @@ internal static class KinesisBench
         var (ndjson, lines) = StreamBenchEvents.Load(events, work);
         var payloadBytes = lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
 
-        var port = FreePort();
-        var tools = Path.Combine(repo, "tools", "local-aws");
-        using var kinesalite = Process.Start(new ProcessStartInfo("node", $"node_modules/kinesalite/cli.js --port {port} --createStreamMs 0 --shardLimit 1000") { WorkingDirectory = tools, RedirectStandardOutput = true })!;
-        Thread.Sleep(1500);
-        var endpoint = new Uri($"http://127.0.0.1:{port}/");
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDBENCH");
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "bench");
+        // The test suite's local servers, installed from tools/local-aws's lock file when missing.
+        var aws = new Pipeline.Tests.Support.LocalAws();
+        aws.InitializeAsync().GetAwaiter().GetResult();
+        var endpoint = aws.KinesisEndpoint;
         try
         {
-            using var client = new KinesisClient(new KinesisClientOptions { Endpoint = endpoint }, new BasicAWSCredentials("AKIDBENCH", "bench"));
+            using var client = new KinesisClient(new KinesisClientOptions { Endpoint = endpoint }, Pipeline.Tests.Support.LocalAws.Credentials);
             var stream = new StreamRef("bench", null);
             client.CreateStreamAsync("bench", shards, CancellationToken.None).GetAwaiter().GetResult();
             client.WaitForActiveAsync(stream, TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
@@ -64,23 +61,25 @@ internal static class KinesisBench
             var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake, "--memory-budget-mib", budget]);
             var wall = stream_.Wall.TotalSeconds - idle;
             var inv = CultureInfo.InvariantCulture;
+            var streamRows = StreamBenchEvents.LakeRows(lake);
+            var fileRows = StreamBenchEvents.LakeRows(fileLake);
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {shards} shards, one EventBridge event per record, {payloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {budgetMiB} MiB");
-            Console.WriteLine("| source | wall s | records/s | MB/s | records/s per shard | CPU s | CPU s / M events | peak RSS MiB |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-            Console.WriteLine(string.Create(inv, $"| kinesis (kinesalite, {shards} shards; wall without the {idle:F0} s idle wait) | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / shards:N0} | {stream_.Cpu.TotalSeconds:F1} | {stream_.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {stream_.PeakRssMiB:F0} |"));
-            Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {files.Wall.TotalSeconds:F1} | {lines.Count / files.Wall.TotalSeconds:N0} | {payloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {files.PeakRssMiB:F0} |"));
+            Console.WriteLine("| source | rows | wall s | records/s | MB/s | records/s per shard | CPU s | CPU s / M events | records/s per CPU s | peak RSS MiB |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Create(inv, $"| kinesis (kinesalite, {shards} shards; wall without the {idle:F0} s idle wait) | {streamRows:N0} | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / shards:N0} | {stream_.Cpu.TotalSeconds:F1} | {stream_.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / stream_.Cpu.TotalSeconds:N0} | {stream_.PeakRssMiB:F0} |"));
+            Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {fileRows:N0} | {files.Wall.TotalSeconds:F1} | {lines.Count / files.Wall.TotalSeconds:N0} | {payloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / files.Cpu.TotalSeconds:N0} | {files.PeakRssMiB:F0} |"));
+            Console.WriteLine(string.Create(inv, $"stream / file events per CPU second: {files.Cpu.TotalSeconds / stream_.Cpu.TotalSeconds:F2}"));
+            if (streamRows != fileRows)
+            {
+                Console.Error.WriteLine($"row counts differ: kinesis {streamRows:N0}, files {fileRows:N0}");
+                return 1;
+            }
+
             return 0;
         }
         finally
         {
-            kinesalite.Kill(entireProcessTree: true);
+            aws.DisposeAsync().GetAwaiter().GetResult();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

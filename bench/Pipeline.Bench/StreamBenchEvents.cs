@@ -1,3 +1,4 @@
+using System.Globalization;
 using Pipeline.Demo;
 
 /// <summary>The stream benchmarks' events: the demo organization as NDJSON files (the file path's input) and their lines.</summary>
@@ -18,5 +19,15 @@ internal static class StreamBenchEvents
         var lines = Directory.EnumerateFiles(ndjson, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .SelectMany(File.ReadLines).Where(l => l.Length > 0).ToList();
         return (ndjson, lines);
+    }
+
+    /// <summary>Rows in a lake, counted by DuckDB.</summary>
+    public static long LakeRows(string lake)
+    {
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM read_parquet('{lake.Replace("'", "''", StringComparison.Ordinal)}/**/*.parquet')";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }
