@@ -15,7 +15,7 @@ using Pipeline.Kinesis.Client;
 /// </summary>
 internal static class KinesisBench
 {
-    public static int Run(int events, int shards, int budgetMiB, string work, string cli, string repo, Func<string, string[], Measurement> measure)
+    public static int Run(int events, int shards, int budgetMiB, string work, string cli, Func<string, string[], Measurement> measure)
     {
         var (ndjson, lines) = StreamBenchEvents.Load(events, work);
         var payloadBytes = lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));

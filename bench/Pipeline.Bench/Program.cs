@@ -25,7 +25,7 @@ Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Releas
 if (args.Contains("--kinesis"))
 {
     // Stream benchmark: --kinesis [--events 200000] [--shards 4] [--budget 192] (peak RSS stays near the budget at any shard count)
-    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), Arg("--budget", 192), work, cli, repo, Measure);
+    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), Arg("--budget", 192), work, cli, Measure);
 }
 
 if (args.Contains("--kafka"))
