@@ -74,36 +74,7 @@ internal static class KafkaBench
             }
         }
 
-        var lake = Path.Combine(work, "lake-kafka");
-        var fileLake = Path.Combine(work, "lake-kafka-files");
-        foreach (var d in new[] { lake, fileLake })
-        {
-            if (Directory.Exists(d))
-            {
-                Directory.Delete(d, true);
-            }
-        }
-
-        const double idle = 2;
-        var inv = CultureInfo.InvariantCulture;
-        var budget = budgetMiB.ToString(inv);
-        var stream = measure("dotnet", [cli, "ingest", "--source", $"kafka://{cluster.Bootstrap}/bench?group=bench&group.protocol=consumer", "--lake", lake, "--until-idle", idle.ToString(inv), "--memory-budget-mib", budget]);
-        var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake, "--memory-budget-mib", budget]);
-        var streamRows = StreamBenchEvents.LakeRows(lake);
-        var fileRows = StreamBenchEvents.LakeRows(fileLake);
-        var wall = stream.Wall.TotalSeconds - idle;
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {partitions} partitions, one EventBridge event per message (LZ4 batches), {payloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {budgetMiB} MiB");
-        Console.WriteLine("| source | rows | wall s | records/s | MB/s | records/s per partition | CPU s | CPU s / M events | records/s per CPU s | peak RSS MiB |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        Console.WriteLine(string.Create(inv, $"| kafka (mock cluster, {partitions} partitions; wall without the {idle:F0} s idle wait) | {streamRows:N0} | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / partitions:N0} | {stream.Cpu.TotalSeconds:F1} | {stream.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / stream.Cpu.TotalSeconds:N0} | {stream.PeakRssMiB:F0} |"));
-        Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {fileRows:N0} | {files.Wall.TotalSeconds:F1} | {lines.Count / files.Wall.TotalSeconds:N0} | {payloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / files.Cpu.TotalSeconds:N0} | {files.PeakRssMiB:F0} |"));
-        Console.WriteLine(string.Create(inv, $"stream / file events per CPU second: {files.Cpu.TotalSeconds / stream.Cpu.TotalSeconds:F2}"));
-        if (streamRows != fileRows)
-        {
-            Console.Error.WriteLine($"row counts differ: kafka {streamRows:N0}, files {fileRows:N0}");
-            return 1;
-        }
-
-        return 0;
+        var source = $"kafka://{cluster.Bootstrap}/bench?group=bench&group.protocol=consumer";
+        return StreamBenchEvents.Compare(new StreamRun("kafka", "mock cluster", "partition", partitions, "one EventBridge event per message (LZ4 batches)", source, ndjson, lines.Count, payloadBytes, budgetMiB, work, cli), measure);
     }
 }

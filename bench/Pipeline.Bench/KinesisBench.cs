@@ -45,37 +45,8 @@ internal static class KinesisBench
             });
             Console.Error.WriteLine($"put {lines.Count:N0} records in {put.Elapsed.TotalSeconds:F1} s");
 
-            var lake = Path.Combine(work, "lake-kinesis");
-            var fileLake = Path.Combine(work, "lake-kinesis-files");
-            foreach (var d in new[] { lake, fileLake })
-            {
-                if (Directory.Exists(d))
-                {
-                    Directory.Delete(d, true);
-                }
-            }
-
-            const double idle = 2;
-            var budget = budgetMiB.ToString(CultureInfo.InvariantCulture);
-            var stream_ = measure("dotnet", [cli, "ingest", "--source", $"kinesis://bench?endpoint={endpoint}", "--lake", lake, "--until-idle", idle.ToString(CultureInfo.InvariantCulture), "--memory-budget-mib", budget]);
-            var files = measure("dotnet", [cli, "ingest", "--source", ndjson, "--lake", fileLake, "--memory-budget-mib", budget]);
-            var wall = stream_.Wall.TotalSeconds - idle;
-            var inv = CultureInfo.InvariantCulture;
-            var streamRows = StreamBenchEvents.LakeRows(lake);
-            var fileRows = StreamBenchEvents.LakeRows(fileLake);
-            Console.WriteLine($"machine: {Environment.ProcessorCount} cores; {lines.Count:N0} events, {shards} shards, one EventBridge event per record, {payloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {budgetMiB} MiB");
-            Console.WriteLine("| source | rows | wall s | records/s | MB/s | records/s per shard | CPU s | CPU s / M events | records/s per CPU s | peak RSS MiB |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            Console.WriteLine(string.Create(inv, $"| kinesis (kinesalite, {shards} shards; wall without the {idle:F0} s idle wait) | {streamRows:N0} | {wall:F1} | {lines.Count / wall:N0} | {payloadBytes / 1e6 / wall:F1} | {lines.Count / wall / shards:N0} | {stream_.Cpu.TotalSeconds:F1} | {stream_.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / stream_.Cpu.TotalSeconds:N0} | {stream_.PeakRssMiB:F0} |"));
-            Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {fileRows:N0} | {files.Wall.TotalSeconds:F1} | {lines.Count / files.Wall.TotalSeconds:N0} | {payloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (lines.Count / 1e6):F1} | {lines.Count / files.Cpu.TotalSeconds:N0} | {files.PeakRssMiB:F0} |"));
-            Console.WriteLine(string.Create(inv, $"stream / file events per CPU second: {files.Cpu.TotalSeconds / stream_.Cpu.TotalSeconds:F2}"));
-            if (streamRows != fileRows)
-            {
-                Console.Error.WriteLine($"row counts differ: kinesis {streamRows:N0}, files {fileRows:N0}");
-                return 1;
-            }
-
-            return 0;
+            var source = $"kinesis://bench?endpoint={endpoint}";
+            return StreamBenchEvents.Compare(new StreamRun("kinesis", "kinesalite", "shard", shards, "one EventBridge event per record", source, ndjson, lines.Count, payloadBytes, budgetMiB, work, cli), measure);
         }
         finally
         {

@@ -30,4 +30,47 @@ internal static class StreamBenchEvents
         command.CommandText = $"SELECT count(*) FROM read_parquet('{lake.Replace("'", "''", StringComparison.Ordinal)}/**/*.parquet')";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// Ingests the stream (then the same events as files) in child processes, prints both rows of the table and the
+    /// per-CPU-second ratio, and returns 1 when the two lakes' row counts differ.
+    /// </summary>
+    public static int Compare(StreamRun run, Func<string, string[], Measurement> measure)
+    {
+        const double idle = 2;
+        var inv = CultureInfo.InvariantCulture;
+        var lake = Path.Combine(run.Work, $"lake-{run.Name}");
+        var fileLake = Path.Combine(run.Work, $"lake-{run.Name}-files");
+        foreach (var d in new[] { lake, fileLake })
+        {
+            if (Directory.Exists(d))
+            {
+                Directory.Delete(d, true);
+            }
+        }
+
+        var budget = run.BudgetMiB.ToString(inv);
+        var stream = measure("dotnet", [run.Cli, "ingest", "--source", run.Source, "--lake", lake, "--until-idle", idle.ToString(inv), "--memory-budget-mib", budget]);
+        var files = measure("dotnet", [run.Cli, "ingest", "--source", run.Folder, "--lake", fileLake, "--memory-budget-mib", budget]);
+        var streamRows = LakeRows(lake);
+        var fileRows = LakeRows(fileLake);
+        var wall = stream.Wall.TotalSeconds - idle;
+        var events = run.Events;
+        Console.WriteLine(string.Create(inv, $"machine: {Environment.ProcessorCount} cores; {events:N0} events, {run.Units} {run.Unit}s, {run.Form}, {run.PayloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {run.BudgetMiB} MiB"));
+        Console.WriteLine($"| source | rows | wall s | records/s | MB/s | records/s per {run.Unit} | CPU s | CPU s / M events | records/s per CPU s | peak RSS MiB |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine(string.Create(inv, $"| {run.Name} ({run.Server}, {run.Units} {run.Unit}s; wall without the {idle:F0} s idle wait) | {streamRows:N0} | {wall:F1} | {events / wall:N0} | {run.PayloadBytes / 1e6 / wall:F1} | {events / wall / run.Units:N0} | {stream.Cpu.TotalSeconds:F1} | {stream.Cpu.TotalSeconds / (events / 1e6):F1} | {events / stream.Cpu.TotalSeconds:N0} | {stream.PeakRssMiB:F0} |"));
+        Console.WriteLine(string.Create(inv, $"| files (same events as NDJSON) | {fileRows:N0} | {files.Wall.TotalSeconds:F1} | {events / files.Wall.TotalSeconds:N0} | {run.PayloadBytes / 1e6 / files.Wall.TotalSeconds:F1} | | {files.Cpu.TotalSeconds:F1} | {files.Cpu.TotalSeconds / (events / 1e6):F1} | {events / files.Cpu.TotalSeconds:N0} | {files.PeakRssMiB:F0} |"));
+        Console.WriteLine(string.Create(inv, $"stream / file events per CPU second: {files.Cpu.TotalSeconds / stream.Cpu.TotalSeconds:F2}"));
+        if (streamRows != fileRows)
+        {
+            Console.Error.WriteLine($"row counts differ: {run.Name} {streamRows:N0}, files {fileRows:N0}");
+            return 1;
+        }
+
+        return 0;
+    }
 }
+
+/// <summary>One stream benchmark run: what is read, from where, and the same events as files.</summary>
+internal sealed record StreamRun(string Name, string Server, string Unit, int Units, string Form, string Source, string Folder, int Events, long PayloadBytes, int BudgetMiB, string Work, string Cli);
