@@ -27,7 +27,7 @@ internal static class KafkaBench
         {
             for (var i = 0; i < lines.Count; i++)
             {
-                var value = Encoding.UTF8.GetBytes("{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.cloudtrail\",\"detail\":" + lines[i] + "}");
+                var value = StreamBenchEvents.EventBridge(lines[i]);
                 while (true)
                 {
                     try

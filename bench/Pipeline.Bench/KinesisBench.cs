@@ -1,11 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using Amazon.Runtime;
-using Pipeline.Demo;
 using Pipeline.Kinesis.Client;
 
 /// <summary>
@@ -35,8 +30,7 @@ internal static class KinesisBench
             // EventBridge delivers one event per record: the most records per event a stream can carry.
             Parallel.ForEach(lines.Chunk(500), new ParallelOptions { MaxDegreeOfParallelism = 4 }, chunk =>
             {
-                var records = chunk.Select((l, i) => (i.ToString(CultureInfo.InvariantCulture) + l.GetHashCode(StringComparison.Ordinal), (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(
-                    "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.cloudtrail\",\"detail\":" + l + "}"))).ToList();
+                var records = chunk.Select((l, i) => (i.ToString(CultureInfo.InvariantCulture) + l.GetHashCode(StringComparison.Ordinal), (ReadOnlyMemory<byte>)StreamBenchEvents.EventBridge(l))).ToList();
                 while (records.Count > 0)
                 {
                     var response = client.PutRecordsAsync(stream, records, CancellationToken.None).GetAwaiter().GetResult();

@@ -6,7 +6,7 @@ internal static class StreamBenchEvents
 {
     public static (string Folder, List<string> Lines) Load(int events, string work)
     {
-        var ndjson = Path.Combine(work, $"kinesis-ndjson-{events}");
+        var ndjson = Path.Combine(work, $"stream-ndjson-{events}");
         if (!Directory.Exists(ndjson))
         {
             var accounts = 20;
@@ -21,15 +21,9 @@ internal static class StreamBenchEvents
         return (ndjson, lines);
     }
 
-    /// <summary>Rows in a lake, counted by DuckDB.</summary>
-    public static long LakeRows(string lake)
-    {
-        using var connection = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM read_parquet('{lake.Replace("'", "''", StringComparison.Ordinal)}/**/*.parquet')";
-        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    /// <summary>One CloudTrail record as the EventBridge event a rule forwards: one per stream record or message.</summary>
+    public static byte[] EventBridge(string record) => System.Text.Encoding.UTF8.GetBytes(
+        "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.cloudtrail\",\"detail\":" + record + "}");
 
     /// <summary>
     /// Ingests the stream (then the same events as files) in child processes, prints both rows of the table and the
@@ -52,8 +46,8 @@ internal static class StreamBenchEvents
         var budget = run.BudgetMiB.ToString(inv);
         var stream = measure("dotnet", [run.Cli, "ingest", "--source", run.Source, "--lake", lake, "--until-idle", idle.ToString(inv), "--memory-budget-mib", budget]);
         var files = measure("dotnet", [run.Cli, "ingest", "--source", run.Folder, "--lake", fileLake, "--memory-budget-mib", budget]);
-        var streamRows = LakeRows(lake);
-        var fileRows = LakeRows(fileLake);
+        var streamRows = FormsBench.CountRows(lake);
+        var fileRows = FormsBench.CountRows(fileLake);
         var wall = stream.Wall.TotalSeconds - idle;
         var events = run.Events;
         Console.WriteLine(string.Create(inv, $"machine: {Environment.ProcessorCount} cores; {events:N0} events, {run.Units} {run.Unit}s, {run.Form}, {run.PayloadBytes / 1e6:F0} MB of CloudTrail JSON; memory budget {run.BudgetMiB} MiB"));
