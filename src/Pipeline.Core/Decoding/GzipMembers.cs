@@ -22,7 +22,7 @@ internal readonly record struct GzipDamage(int Member, long CompressedOffset, Re
 /// <see cref="System.IO.Compression.GZipStream"/> uses): <c>GZipStream</c> hides where a member ends, which both the
 /// per-member checks and the resynchronisation need.
 /// </remarks>
-internal sealed unsafe partial class GzipMembers : Stream
+internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
 {
     private const int WindowBitsGzip = 31;
     private const int ZOk = 0;
@@ -297,7 +297,7 @@ internal sealed unsafe partial class GzipMembers : Stream
             if (n == 0)
             {
                 // gzip inside gzip: a damaged outer member breaks this layer's data too (the outer layer reported it).
-                if (_inner is GzipMembers upstream && upstream.TakeBreak())
+                if (_inner is IBreakingStream upstream && upstream.TakeBreak())
                 {
                     _upstreamBreak = true;
                     return;

@@ -113,7 +113,11 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     /// Decodes a whole input (a file or an S3 object body) read as a stream. Read errors (<see cref="IOException"/>)
     /// propagate: they say nothing about the content, so the caller retries or fails the input instead of rejecting it.
     /// </summary>
-    public void Decode(Stream source, in InputContext input, IRecordSink sink)
+    /// <param name="source">The input's bytes.</param>
+    /// <param name="input">Names the input in rejects.</param>
+    /// <param name="sink">Where rows and rejects go.</param>
+    /// <param name="length">The input's size in bytes when known (a large gzip input is then inflated ahead, <see cref="DecoderLimits.InflateAheadBytes"/>), else -1.</param>
+    public void Decode(Stream source, in InputContext input, IRecordSink sink, long length = -1)
     {
         _sink = sink;
         _input = input;
@@ -127,7 +131,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             return;
         }
 
-        DecodeLayer(source, head[..n], 0);
+        DecodeLayer(source, head[..n], 0, inflateAhead: length >= limits.InflateAheadBytes);
     }
 
     /// <summary>Decodes one message (a Kinesis record's data, a Kafka value): gzip, KPL or JSON, sniffed by content.</summary>
@@ -142,7 +146,11 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1F && head[1] == 0x8B;
 
     /// <summary>Decodes a stream whose first bytes, already read, are <paramref name="head"/>.</summary>
-    private void DecodeLayer(Stream source, ReadOnlySpan<byte> head, int gzipLayers)
+    /// <param name="source">The layer's bytes after <paramref name="head"/>.</param>
+    /// <param name="head">Its first bytes, already read.</param>
+    /// <param name="gzipLayers">gzip layers around it.</param>
+    /// <param name="inflateAhead">Inflate this layer, if gzip, on a thread of its own (the outermost layer of a large input).</param>
+    private void DecodeLayer(Stream source, ReadOnlySpan<byte> head, int gzipLayers, bool inflateAhead = false)
     {
         if (IsGzip(head))
         {
@@ -152,7 +160,11 @@ internal sealed class RecordDecoder(DecoderLimits limits)
                 return;
             }
 
-            using var gz = new GzipMembers(source, head, OnGzipDamage);
+            // The outermost layer of a large input is inflated on a thread of its own; the bytes, breaks and damage
+            // reports the parser sees are the same either way.
+            using Stream gz = inflateAhead
+                ? new InflateAhead(source, head, OnGzipDamage)
+                : new GzipMembers(source, head, OnGzipDamage);
             Span<byte> innerHead = stackalloc byte[4];
             var n = ReadHead(gz, innerHead);
             if (n == 0)
@@ -194,13 +206,13 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>Reads the first bytes of a gzip layer, passing over members damaged before they produced any.</summary>
-    private static int ReadHead(GzipMembers gz, Span<byte> head)
+    private static int ReadHead(Stream gz, Span<byte> head)
     {
         var n = 0;
         while (n < head.Length)
         {
             var r = gz.Read(head[n..]);
-            if (r == 0 && !gz.TakeBreak())
+            if (r == 0 && !((IBreakingStream)gz).TakeBreak())
             {
                 break;
             }
@@ -292,7 +304,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private void DecodeJsonStream(Stream stream, ReadOnlySpan<byte> head)
     {
         ResetScanner();
-        var gzip = stream as GzipMembers;
+        var gzip = stream as IBreakingStream;
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         head.CopyTo(buffer);
         var start = 0;
@@ -383,7 +395,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     /// Reads until at least <paramref name="want"/> bytes are in the window, the buffer is full, or the input ends.
     /// Returns true when a gzip layer reports a break (a damaged member): the window then ends a segment.
     /// </summary>
-    private static bool FillAtLeast(Stream stream, GzipMembers? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
+    private static bool FillAtLeast(Stream stream, IBreakingStream? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
     {
         if (start > 0 && (end - start < want || end == buffer.Length))
         {
@@ -1539,4 +1551,9 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 /// <summary>Bounds that keep one hostile input from taking the process's memory. Both apply per value, never per input.</summary>
 /// <param name="MaxDocumentBytes">Largest top-level JSON value read whole (an envelope that is not streamed), and how far past damage a reader looks for the next value.</param>
 /// <param name="MaxLineBytes">Largest element of a streamed envelope (one record of an S3 log file, one lookup event).</param>
-public sealed record DecoderLimits(long MaxDocumentBytes = 512L * 1024 * 1024, long MaxLineBytes = 64L * 1024 * 1024);
+/// <param name="InflateAheadBytes">
+/// A gzip input of at least this many compressed bytes is inflated on a thread of its own, ahead of the parser
+/// (<see cref="InflateAhead"/>): one large file then uses a second core. Smaller inputs are inflated by the reader
+/// itself (with many small inputs every core is busy already, and a hand-over would only cost).
+/// </param>
+public sealed record DecoderLimits(long MaxDocumentBytes = 512L * 1024 * 1024, long MaxLineBytes = 64L * 1024 * 1024, long InflateAheadBytes = 8L * 1024 * 1024);

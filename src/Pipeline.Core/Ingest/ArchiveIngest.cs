@@ -140,7 +140,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         });
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var settings = new ParquetSettings(options.Compression, options.ZstdLevel);
-        var limits = new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024);
+        var limits = options.DecoderLimits();
 
         // Workers decode and write; one committer makes each finished batch durable and visible meanwhile, so the
         // CPUs are not idle while fsync waits on the disk. The queue is short: staged batches hold no row memory.
@@ -352,7 +352,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     : new InputContext(input.Identity, input.Account);
                 try
                 {
-                    decoder.Decode(stream, context, sink);
+                    decoder.Decode(stream, context, sink, input.ReadBytes);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -44,6 +44,13 @@ public sealed class IngestOptions
     /// </summary>
     internal long PartBytes { get; set; } = Sources.Files.InputSplitter.PartBytes;
 
+    /// <summary>Compressed size from which a gzip input is inflated ahead on a thread of its own (<see cref="Decoding.DecoderLimits.InflateAheadBytes"/>); tests make it small.</summary>
+    internal long InflateAheadBytes { get; set; } = new Decoding.DecoderLimits().InflateAheadBytes;
+
+    /// <summary>The decoder's limits these options set.</summary>
+    internal Decoding.DecoderLimits DecoderLimits() =>
+        new((long)MaxDocumentMiB * 1024 * 1024, (long)MaxLineMiB * 1024 * 1024, InflateAheadBytes);
+
     /// <summary>Output compression.</summary>
     public ParquetCodec Compression { get; set; } = ParquetCodec.Snappy;
 

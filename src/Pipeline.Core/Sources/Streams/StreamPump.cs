@@ -77,7 +77,7 @@ public sealed class StreamPump : IDisposable
         _stats = stats;
         _partition = partition;
         _time = time;
-        _decoder = new RecordDecoder(new DecoderLimits((long)options.MaxDocumentMiB * 1024 * 1024, (long)options.MaxLineMiB * 1024 * 1024));
+        _decoder = new RecordDecoder(options.DecoderLimits());
         _buffers = new PartitionBuffers(budget, options.MaxRowsPerFile);
     }
 
@@ -163,7 +163,7 @@ public sealed class StreamPump : IDisposable
     public void AppendInput(Stream input, long bytes, string position, in InputContext context)
     {
         _batch ??= Open(position);
-        _decoder.Decode(input, context, _batch.Sink);
+        _decoder.Decode(input, context, _batch.Sink, bytes);
         _batch.LastPosition = position;
         _batch.Messages++;
         _batch.Bytes += bytes;
