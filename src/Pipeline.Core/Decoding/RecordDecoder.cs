@@ -226,8 +226,11 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private void OnGzipDamage(GzipDamage d)
     {
         _sourceDamaged = true;
-        Reject(_layer with { Member = d.Member }, d.Reason, $"{d.Detail}; the member starts at compressed byte {d.CompressedOffset}");
+        Reject(_layer with { Member = d.Member }, d.Reason, GzipDamageDetail(d));
     }
+
+    /// <summary>How a damaged gzip member is described in its reject.</summary>
+    internal static string GzipDamageDetail(GzipDamage d) => $"{d.Detail}; the member starts at compressed byte {d.CompressedOffset}";
 
     private void DecodeBlob(ReadOnlySpan<byte> data, int gzipLayers)
     {

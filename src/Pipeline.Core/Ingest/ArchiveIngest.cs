@@ -144,7 +144,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
         // Workers decode and write; one committer makes each finished batch durable and visible meanwhile, so the
         // CPUs are not idle while fsync waits on the disk. The queue is short: staged batches hold no row memory.
-        var commits = Channel.CreateBounded<(StagedBatch Staged, ArchiveBatch Batch)>(new BoundedChannelOptions(parallelism)
+        var commits = Channel.CreateBounded<PendingCommit>(new BoundedChannelOptions(parallelism)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
@@ -204,8 +204,14 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 {
                     try
                     {
+                        if (batch.Inputs is [{ SplitWhenInflated: true } large])
+                        {
+                            await ReadInflatedInChunksAsync(batch, large, decoder, buffers, ct).ConfigureAwait(false);
+                            continue;
+                        }
+
                         var staged = await WriteBatchAsync(batch, decoder, buffers, run, ct).ConfigureAwait(false);
-                        await commits.Writer.WriteAsync((staged, batch), ct).ConfigureAwait(false);
+                        await commits.Writer.WriteAsync(new PendingCommit(staged, batch), ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -221,11 +227,167 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             }
         }
 
-        async Task CommitAsync(ChannelReader<(StagedBatch Staged, ArchiveBatch Batch)> reader, CancellationToken ct)
+        // A large gzip file of newline-delimited JSON: inflated on a thread of its own and cut into chunks at line
+        // breaks between complete objects (InflatedSplitter), each read by one of as many readers as there are
+        // workers, written and committed as a batch of its own with its own checkpoint. Once every chunk is
+        // committed, the file's own checkpoint is marked, so a later run does not inflate it again; a run stopped
+        // before that inflates it again and reads only the chunks not checkpointed.
+        async Task ReadInflatedInChunksAsync(ArchiveBatch batch, ArchiveInput input, RecordDecoder decoder, PartitionBuffers buffers, CancellationToken ct)
+        {
+            var stream = await OpenAsync(input, run, ct).ConfigureAwait(false);
+            if (stream is null)
+            {
+                // Unreadable, after retries: a batch without it, as for any input (the next run reads it).
+                var empty = await WriteBatchAsync(batch, decoder, buffers, run, ct, (_, _) => null).ConfigureAwait(false);
+                await commits.Writer.WriteAsync(new PendingCommit(empty, batch), ct).ConfigureAwait(false);
+                return;
+            }
+
+            var chunks = Channel.CreateBounded<(ArchiveBatch Batch, InflatedChunk Chunk, bool Last)>(new BoundedChannelOptions(1) { SingleWriter = true });
+            var committed = new List<Task>();
+            var pendingDamage = new List<GzipDamage>();
+            Action<GzipDamage> onDamage = pendingDamage.Add;
+            var count = 0;
+            long inflatedBytes = 0;
+            bool cut;
+            await using (stream.ConfigureAwait(false))
+            {
+                using var inflated = new InflateAhead(stream, [], d => onDamage(d));
+                var splitter = new InflatedSplitter(inflated, pendingDamage, options.InflatedPartBytes);
+                cut = Read(() => splitter.StartsWithObject());
+                if (cut)
+                {
+                    var readers = Enumerable.Range(0, Math.Max(1, options.Parallelism))
+                        .Select(i => Task.Run(() => ReadChunksAsync(chunks.Reader, i == 0 ? decoder : null, i == 0 ? buffers : null, inflated, ct), CancellationToken.None))
+                        .ToList();
+                    try
+                    {
+                        while (true)
+                        {
+                            var last = false;
+                            var chunk = Read(() =>
+                            {
+                                var next = splitter.Next(out var toEnd);
+                                last = toEnd;
+                                return next;
+                            });
+                            if (chunk is null)
+                            {
+                                break;
+                            }
+
+                            count++;
+                            inflatedBytes = chunk.Start + chunk.Length;
+                            var part = input with { SplitWhenInflated = false, Part = new ArchivePart(chunk.Start, chunk.Length, chunk.Index, 0, Inflated: true, ToEnd: last) };
+                            if (await run.Checkpoint.IsDoneAsync(ArchiveScanner.CheckpointKey(part, run.FilterText), ct).ConfigureAwait(false))
+                            {
+                                // Committed by an earlier run.
+                                chunk.Dispose();
+                                if (last)
+                                {
+                                    break;
+                                }
+
+                                continue;
+                            }
+
+                            if (last)
+                            {
+                                // The rest of the input is read live after this chunk, by its reader: damage there is its own.
+                                onDamage = _ => { };
+                            }
+
+                            await chunks.Writer.WriteAsync((new ArchiveBatch(ArchiveScanner.BatchId([part], run.FilterText), [part]), chunk, last), ct).ConfigureAwait(false);
+                            if (last)
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        chunks.Writer.TryComplete();
+                        await Task.WhenAll(readers).ConfigureAwait(false);
+                    }
+
+                    // Every chunk staged; the file's checkpoint moves only once each is committed.
+                    await Task.WhenAll(committed).WaitAsync(ct).ConfigureAwait(false);
+                }
+
+            }
+
+            if (!cut)
+            {
+                // Not newline-delimited JSON (one document, CloudWatch Logs payloads, an array): read whole, as any input.
+                var staged = await WriteBatchAsync(batch, decoder, buffers, run, ct).ConfigureAwait(false);
+                await commits.Writer.WriteAsync(new PendingCommit(staged, batch), ct).ConfigureAwait(false);
+                return;
+            }
+
+            await run.Checkpoint.MarkDoneAsync([(batch.Id, ArchiveScanner.CheckpointKey(input, run.FilterText))], ct).ConfigureAwait(false);
+            Stats.InputDone(input.Size, fileDone: true);
+            Stats.BatchDone();
+            Log.InputInflatedInChunks(_log, input.Describe, count, inflatedBytes);
+
+            T Read<T>(Func<T> read)
+            {
+                try
+                {
+                    return read();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new IngestException($"reading {input.Describe} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
+                }
+            }
+
+            async Task ReadChunksAsync(
+                ChannelReader<(ArchiveBatch Batch, InflatedChunk Chunk, bool Last)> reader, RecordDecoder? ownDecoder, PartitionBuffers? ownBuffers, Stream live, CancellationToken token)
+            {
+                var chunkDecoder = ownDecoder ?? new RecordDecoder(limits);
+                using var extra = ownBuffers is null ? new PartitionBuffers(_budget, options.MaxRowsPerFile) : null;
+                var chunkBuffers = ownBuffers ?? extra!;
+                try
+                {
+                    await foreach (var (chunkBatch, chunk, last) in reader.ReadAllAsync(token).ConfigureAwait(false))
+                    {
+                        using (chunk)
+                        {
+                            var staged = await WriteBatchAsync(chunkBatch, chunkDecoder, chunkBuffers, run, token, (part, sink) =>
+                            {
+                                var name = part.Describe;
+                                void Damaged(GzipDamage d) => sink.Reject(name, RecordPosition.WholeInput with { Member = d.Member }, d.Reason, RecordDecoder.GzipDamageDetail(d));
+                                if (last)
+                                {
+                                    onDamage = Damaged;
+                                }
+
+                                return new ChunkStream(chunk, Damaged, last ? live : null);
+                            }).ConfigureAwait(false);
+                            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                            lock (committed)
+                            {
+                                committed.Add(done.Task);
+                            }
+
+                            await commits.Writer.WriteAsync(new PendingCommit(staged, chunkBatch, done), token).ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (Exception e)
+                {
+                    // The splitter must not wait to hand a chunk to readers that have stopped.
+                    chunks.Writer.TryComplete(e);
+                    throw;
+                }
+            }
+        }
+
+        async Task CommitAsync(ChannelReader<PendingCommit> reader, CancellationToken ct)
         {
             try
             {
-                var group = new List<(StagedBatch Staged, ArchiveBatch Batch)>();
+                var group = new List<PendingCommit>();
                 while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
                 {
                     // Everything queued is committed as one group: one round of syncs for all of it.
@@ -251,10 +413,16 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                         throw;
                     }
 
-                    foreach (var (staged, batch) in group)
+                    foreach (var (staged, batch, committed) in group)
                     {
-                        Stats.BatchDone();
+                        // A chunk of a gzip file counts with its file (the planned batch) once every chunk is in.
+                        if (committed is null)
+                        {
+                            Stats.BatchDone();
+                        }
+
                         Log.BatchCommitted(_log, batch.Id, batch.Inputs.Count, staged.FileCount);
+                        committed?.TrySetResult();
                     }
                 }
             }
@@ -279,6 +447,9 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         return false;
     }
 
+    /// <summary>A batch written to staging, for the committer; <paramref name="Committed"/> is completed once it is in the table.</summary>
+    private sealed record PendingCommit(StagedBatch Staged, ArchiveBatch Batch, TaskCompletionSource? Committed = null);
+
     /// <summary>What every batch of one run shares.</summary>
     private sealed record RunContext(
         ILakeSink Sink, StagingArea Area, IInputCheckpoint Checkpoint, ParquetSettings Parquet, string FilterText, IngestRequest Request, IArchiveStore Store,
@@ -288,6 +459,12 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         /// <summary>Counts <paramref name="input"/> read: a whole file, or a part (the file counts once its last part is read).</summary>
         public void InputDone(IngestStats stats, ArchiveInput input)
         {
+            // A chunk of a gzip file: the file counts, with its compressed bytes, once every chunk is committed.
+            if (input.Part is { Inflated: true })
+            {
+                return;
+            }
+
             var fileDone = input.Part is null || PartsLeft.AddOrUpdate(input.Identity, 0, (_, n) => n - 1) == 0;
             stats.InputDone(input.ReadBytes, fileDone);
         }
@@ -299,7 +476,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// </summary>
     private async Task<IReadOnlyList<ArchiveInput>> SplitAsync(ArchiveInput input, IArchiveStore store, CancellationToken ct)
     {
-        if (store is not LocalArchiveStore || input.Size < 2 * options.PartBytes)
+        if (store is not LocalArchiveStore || input.Size < Math.Min(2 * options.PartBytes, options.InflateAheadBytes))
         {
             return [input];
         }
@@ -309,6 +486,17 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             var stream = await store.OpenAsync(input, ct).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
+                // A large gzip file is cut as it is inflated, if its content turns out to be newline-delimited JSON.
+                if (input.Size >= options.InflateAheadBytes && await IsGzipAsync(stream, ct).ConfigureAwait(false))
+                {
+                    return [input with { SplitWhenInflated = true }];
+                }
+
+                if (input.Size < 2 * options.PartBytes)
+                {
+                    return [input];
+                }
+
                 var parts = InputSplitter.Split(input, stream, options.PartBytes);
                 if (parts.Count > 1)
                 {
@@ -324,6 +512,13 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         }
     }
 
+    private static async Task<bool> IsGzipAsync(Stream stream, CancellationToken ct)
+    {
+        var head = new byte[2];
+        var n = await stream.ReadAtLeastAsync(head, 2, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        return n == 2 && head[0] == 0x1F && head[1] == 0x8B;
+    }
+
     /// <summary>How often, and after how long, opening an input is tried again: a file being replaced, a flaky mount.</summary>
     private static readonly TimeSpan[] OpenRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
 
@@ -333,7 +528,14 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
     /// was never judged, so the next run reads it. A read that fails once decoding has begun fails the batch, since
     /// part of the input may be in its buffers; the batch is redone by the next run.
     /// </summary>
-    private async Task<StagedBatch> WriteBatchAsync(ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct)
+    /// <param name="batch">The batch.</param>
+    /// <param name="decoder">This worker's decoder.</param>
+    /// <param name="buffers">This worker's lake-partition buffers.</param>
+    /// <param name="run">What the run's batches share.</param>
+    /// <param name="ct">Stops the read.</param>
+    /// <param name="content">The inputs' bytes when they are not to be opened from the store (a chunk of a gzip file in memory).</param>
+    private async Task<StagedBatch> WriteBatchAsync(
+        ArchiveBatch batch, RecordDecoder decoder, PartitionBuffers buffers, RunContext run, CancellationToken ct, Func<ArchiveInput, IRecordSink, Stream?>? content = null)
     {
         var staged = new StagedBatch(run.Area, batch.Id);
         using (var sink = new BatchSink(staged, buffers, Stats, run.Parquet, run.Request.From, run.Request.To))
@@ -341,7 +543,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             foreach (var input in batch.Inputs)
             {
                 ct.ThrowIfCancellationRequested();
-                var stream = await OpenAsync(input, run, ct).ConfigureAwait(false);
+                var stream = content is null ? await OpenAsync(input, run, ct).ConfigureAwait(false) : content(input, sink);
                 if (stream is null)
                 {
                     continue;

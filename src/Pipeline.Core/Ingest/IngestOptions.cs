@@ -47,6 +47,9 @@ public sealed class IngestOptions
     /// <summary>Compressed size from which a gzip input is inflated ahead on a thread of its own (<see cref="Decoding.DecoderLimits.InflateAheadBytes"/>); tests make it small.</summary>
     internal long InflateAheadBytes { get; set; } = new Decoding.DecoderLimits().InflateAheadBytes;
 
+    /// <summary>Nominal decompressed size of the chunks a large gzip file is read in (<see cref="Sources.Files.InflatedSplitter"/>); tests make it small.</summary>
+    internal long InflatedPartBytes { get; set; } = Sources.Files.InflatedSplitter.PartBytes;
+
     /// <summary>The decoder's limits these options set.</summary>
     internal Decoding.DecoderLimits DecoderLimits() =>
         new((long)MaxDocumentMiB * 1024 * 1024, (long)MaxLineMiB * 1024 * 1024, InflateAheadBytes);

@@ -87,4 +87,56 @@ public sealed class KillResumeTests
         Assert.Equal(expected, ArchiveIngestTests.Snapshot(dir.Sub("lake")));
         Assert.Equal(events, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
     }
+
+    [Fact]
+    public void Ingest_LargeGzipFileInChunksKilledThenRerun_EqualsAnUninterruptedRun()
+    {
+        // Over the real thresholds (8 MiB compressed, chunks of 30 MiB decompressed): random request parameters keep
+        // it from compressing away, so it is read in chunks by both workers as it is inflated, and killed while it is.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var file = dir.Sub("src/events.ndjson.gz");
+        const int events = 200_000;
+        var random = new Random(17);
+        var noise = new byte[240];
+        using (var w = new StreamWriter(new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest)))
+        {
+            for (var i = 0; i < events; i++)
+            {
+                random.NextBytes(noise);
+                w.Write(Records.Record($"e-{i:D7}", $"2026-11-2{i % 3}T{i % 24:D2}:00:00Z", $"{100000000000 + (i % 5)}", i % 4 == 0 ? "TLSv1" : "TLSv1.2", $",\"requestParameters\":{{\"key\":\"{Convert.ToHexString(noise)}\"}}"));
+                w.Write('\n');
+            }
+        }
+
+        Assert.True(new FileInfo(file).Length > new Pipeline.Decoding.DecoderLimits().InflateAheadBytes);
+        var clean = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("clean"), "--parallelism", "2");
+        Assert.True(clean.ExitCode == 0, clean.Stderr);
+        var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
+        Assert.Equal(events, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("clean"))}"));
+        var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
+        Assert.True(batches >= 3, $"the file was read in {batches} batches, not in chunks");
+
+        var killedWhileRunning = 0;
+        foreach (var delayMs in new[] { 600, 900, 1200, 1500, 1800 })
+        {
+            using var p = CliProcess.Start("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+            _ = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(delayMs))
+            {
+                p.Kill(entireProcessTree: true);
+                killedWhileRunning++;
+            }
+
+            p.WaitForExit();
+        }
+
+        var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.True(killedWhileRunning >= 2, $"only {killedWhileRunning} kills landed while the run was going");
+        Assert.Equal(expected, ArchiveIngestTests.Snapshot(dir.Sub("lake")));
+        Assert.Equal(events, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
+    }
 }

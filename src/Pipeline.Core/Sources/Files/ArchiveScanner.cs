@@ -18,6 +18,12 @@ namespace Pipeline.Sources.Files;
 /// <param name="Part">The byte range read when a large newline-delimited file is split for the cores, else null.</param>
 public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate, ArchivePart? Part = null)
 {
+    /// <summary>
+    /// A large gzip file read in chunks of its decompressed bytes as it is inflated (<see cref="InflatedSplitter"/>):
+    /// it is a batch of its own, and each chunk becomes a batch with its own checkpoint.
+    /// </summary>
+    public bool SplitWhenInflated { get; init; }
+
     /// <summary>The bytes this input reads: its part's, or the whole file's.</summary>
     public long ReadBytes => Part?.Length ?? Size;
 
@@ -42,13 +48,18 @@ public sealed record ArchiveInput(string Path, string Identity, long Size, long 
 /// <param name="Start">First byte.</param>
 /// <param name="Length">Bytes.</param>
 /// <param name="Index">0-based index among the file's parts.</param>
-/// <param name="Count">How many parts the file has.</param>
-public sealed record ArchivePart(long Start, long Length, int Index, int Count)
+/// <param name="Count">How many parts the file has (0 for a chunk of a gzip file: not known before the end).</param>
+/// <param name="Inflated">A chunk of a gzip file's decompressed bytes: <paramref name="Start"/> and <paramref name="Length"/> count decompressed bytes.</param>
+/// <param name="ToEnd">The chunk runs to the end of the input (no later cut was found).</param>
+public sealed record ArchivePart(long Start, long Length, int Index, int Count, bool Inflated = false, bool ToEnd = false)
 {
     public long End => Start + Length;
 
     /// <summary>What follows the file's name where the part is named (rejects, errors).</summary>
-    public string Label => $" [part from byte {Start}]";
+    public string Label => Inflated ? $" [part from decompressed byte {Start}]" : $" [part from byte {Start}]";
+
+    /// <summary>The range in checkpoint keys and batch IDs.</summary>
+    public string Key => Inflated ? $"inflated={Start}-{(ToEnd ? "end" : End)}" : $"bytes={Start}-{End}";
 }
 
 /// <summary>A unit of work: inputs whose rows are written and committed together.</summary>
@@ -242,7 +253,8 @@ public static partial class ArchiveScanner
             long bytes = 0;
             foreach (var input in group.OrderBy(i => i.Identity, StringComparer.Ordinal).ThenBy(i => i.Part?.Start ?? 0))
             {
-                if (current.Count > 0 && bytes + input.ReadBytes > cut)
+                // A gzip file read in chunks as it is inflated is a batch of its own.
+                if (current.Count > 0 && (bytes + input.ReadBytes > cut || input.SplitWhenInflated || current[^1].SplitWhenInflated))
                 {
                     AddPending(current);
                     current = [];
@@ -270,10 +282,10 @@ public static partial class ArchiveScanner
 
     /// <summary>The checkpoint key of an input: identity, size and the filters it was read under, and its byte range when it is a part.</summary>
     public static string CheckpointKey(ArchiveInput input, string filterText) => input.Part is { } p
-        ? $"{input.Identity}|{input.Size}|{filterText}|bytes={p.Start}-{p.End}"
+        ? $"{input.Identity}|{input.Size}|{filterText}|{p.Key}"
         : $"{input.Identity}|{input.Size}|{filterText}";
 
-    private static string BatchId(List<ArchiveInput> inputs, string filterText)
+    internal static string BatchId(List<ArchiveInput> inputs, string filterText)
     {
         var sb = new StringBuilder().Append('v').Append(TlsEventSchema.Version).Append('|').Append(filterText);
         foreach (var i in inputs)
@@ -281,7 +293,7 @@ public static partial class ArchiveScanner
             sb.Append('\n').Append(i.Identity).Append('|').Append(i.Size);
             if (i.Part is { } p)
             {
-                sb.Append("|bytes=").Append(p.Start).Append('-').Append(p.End);
+                sb.Append('|').Append(p.Key);
             }
         }
 
