@@ -59,8 +59,8 @@ if (args.Contains("--decode"))
 
 if (args.Contains("--forms"))
 {
-    // Delivered forms: --forms [--events 1000000] (Firehose objects vs NDJSON, the same events)
-    return FormsBench.Run(Arg("--events", 1_000_000), work, cli, Measure);
+    // Delivered forms: --forms [--events 1000000] [--rounds 1] (Firehose objects vs NDJSON, the same events; best of N rounds)
+    return FormsBench.Run(Arg("--events", 1_000_000), work, cli, Measure, Arg("--rounds", 1));
 }
 
 if (args.Contains("--report-limits"))
