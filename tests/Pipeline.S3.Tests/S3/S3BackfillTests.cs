@@ -131,4 +131,41 @@ public sealed class S3BackfillTests(LocalAws aws)
             LakeReader.Query($"SELECT event_id, tls_version, account_id FROM {LakeReader.Source(tmp.Sub("lake-disk"))} ORDER BY event_id").Select(r => string.Join('|', r)),
             LakeReader.Query($"SELECT event_id, tls_version, account_id FROM {LakeReader.Source(tmp.Sub("lake-s3"))} ORDER BY event_id").Select(r => string.Join('|', r)));
     }
+
+    [Fact]
+    public async Task Cli_BackfillOfALargeGzipObject_InflatedAheadWithTheRowsOfTheLocalCopy()
+    {
+        // Over 8 MiB compressed: the object's body is inflated on a thread of its own while it streams from S3 (the
+        // local copy is also cut into chunks; the rows are the same either way).
+        using var tmp = new TempDir();
+        Directory.CreateDirectory(tmp.Sub("objects"));
+        var file = tmp.Sub("objects/export.ndjson.gz");
+        var random = new Random(5);
+        var noise = new byte[240];
+        using (var w = new StreamWriter(new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest)))
+        {
+            for (var i = 0; i < 30_000; i++)
+            {
+                random.NextBytes(noise);
+                w.Write(Pipeline.Tests.Support.Records.Record($"e-{i:D6}", $"2026-11-2{i % 3}T{i % 24:D2}:00:00Z", $"{100000000000 + (i % 4)}", i % 5 == 0 ? "TLSv1" : "TLSv1.2", $",\"requestParameters\":{{\"key\":\"{Convert.ToHexString(noise)}\"}}"));
+                w.Write('\n');
+            }
+        }
+
+        Assert.True(new FileInfo(file).Length > new Pipeline.Decoding.DecoderLimits().InflateAheadBytes);
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "export");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "exports/export.ndjson.gz", FilePath = file, UseChunkEncoding = false });
+
+        var fromS3 = CliProcess.Run("ingest", "--source", $"s3://{bucket}/", "--lake", tmp.Sub("lake-s3"), "--endpoint", aws.S3Endpoint.ToString());
+        var fromDisk = CliProcess.Run("ingest", "--source", tmp.Sub("objects"), "--lake", tmp.Sub("lake-disk"));
+
+        Assert.True(fromS3.ExitCode == 0, fromS3.Stderr);
+        Assert.True(fromDisk.ExitCode == 0, fromDisk.Stderr);
+        Assert.Contains("rejects     none", fromS3.Stderr, StringComparison.Ordinal);
+        Assert.Equal(30_000, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(tmp.Sub("lake-s3"))}"));
+        Assert.Equal(
+            LakeReader.Query($"SELECT * EXCLUDE (event_date, account_id) FROM {LakeReader.Source(tmp.Sub("lake-disk"))} ORDER BY event_id").Select(r => string.Join('|', r)),
+            LakeReader.Query($"SELECT * EXCLUDE (event_date, account_id) FROM {LakeReader.Source(tmp.Sub("lake-s3"))} ORDER BY event_id").Select(r => string.Join('|', r)));
+    }
 }
