@@ -14,7 +14,7 @@ internal readonly record struct GzipDamage(int Member, long CompressedOffset, Re
 /// Decompresses gzip (RFC 1952) member by member, as one stream of the members' bytes one after another. Each member
 /// is checked against its own trailer (CRC-32 and ISIZE, by zlib). A member that is damaged is reported and the
 /// reader resynchronises at the next member header; a member cut short by the end of the input is reported as
-/// truncated. Either way <see cref="Read(Span{byte})"/> returns 0 once at that point with <see cref="TakeBreak"/>
+/// truncated. Either way <see cref="Read(Span{byte})"/> returns 0 once at that point with <see cref="BreakingStream.TakeBreak"/>
 /// true, so the consumer knows the bytes before and after do not join up, and then carries on with the next member.
 /// </summary>
 /// <remarks>
@@ -22,7 +22,7 @@ internal readonly record struct GzipDamage(int Member, long CompressedOffset, Re
 /// <see cref="System.IO.Compression.GZipStream"/> uses): <c>GZipStream</c> hides where a member ends, which both the
 /// per-member checks and the resynchronisation need.
 /// </remarks>
-internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
+internal sealed unsafe partial class GzipMembers : BreakingStream
 {
     private const int WindowBitsGzip = 31;
     private const int ZOk = 0;
@@ -43,7 +43,6 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
     private bool _upstreamBreak;
     private long _memberStart;
     private bool _finished;
-    private bool _break;
     private bool _disposed;
 
     /// <summary>Reads gzip from <paramref name="inner"/>, whose first bytes may already have been read into <paramref name="prefix"/>.</summary>
@@ -70,18 +69,10 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
     /// <summary>Compressed bytes consumed so far.</summary>
     public long CompressedBytes => _inBefore + _inStart;
 
-    /// <summary>True once after a damaged or truncated member: the bytes before and after that point do not join up.</summary>
-    public bool TakeBreak()
-    {
-        var b = _break;
-        _break = false;
-        return b;
-    }
-
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (buffer.IsEmpty || _finished || _break)
+        if (buffer.IsEmpty || _finished || Broken)
         {
             return 0;
         }
@@ -269,13 +260,13 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
 
         _inStart = _inEnd;
         _afterDamage = true;
-        _break = true;
+        Broken = true;
         return true;
     }
 
     private void Damage(RejectReason reason, string detail)
     {
-        _break = true;
+        Broken = true;
         _afterDamage = true;
         _damaged(new GzipDamage(Math.Max(0, Members - 1), _memberStart, reason, detail));
     }
@@ -297,7 +288,7 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
             if (n == 0)
             {
                 // gzip inside gzip: a damaged outer member breaks this layer's data too (the outer layer reported it).
-                if (_inner is IBreakingStream upstream && upstream.TakeBreak())
+                if (_inner is BreakingStream upstream && upstream.TakeBreak())
                 {
                     _upstreamBreak = true;
                     return;
@@ -315,8 +306,6 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     protected override void Dispose(bool disposing)
     {
         if (!_disposed)
@@ -329,30 +318,6 @@ internal sealed unsafe partial class GzipMembers : Stream, IBreakingStream
 
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>The runtime shim's <c>PAL_ZStream</c>: the shim copies it to and from zlib's own stream on every call.</summary>
     [StructLayout(LayoutKind.Sequential)]

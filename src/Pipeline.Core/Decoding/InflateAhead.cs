@@ -4,21 +4,14 @@ using System.Runtime.ExceptionServices;
 
 namespace Pipeline.Decoding;
 
-/// <summary>A decompressing stream whose data can break: <see cref="Stream.Read(Span{byte})"/> returns 0 at a damaged member, and this says so.</summary>
-internal interface IBreakingStream
-{
-    /// <summary>True once after a damaged or truncated member: the bytes before and after that point do not join up.</summary>
-    bool TakeBreak();
-}
-
 /// <summary>
 /// Runs a gzip layer (<see cref="GzipMembers"/>) on a thread of its own, a few blocks ahead of the reader, so that
 /// inflating a large input and parsing it use two cores. The reader sees exactly what it would see reading the gzip
-/// layer itself: the same bytes, a break (<see cref="TakeBreak"/>) at the same points, each damage reported on the
+/// layer itself: the same bytes, a break (<see cref="BreakingStream.TakeBreak"/>) at the same points, each damage reported on the
 /// reader's thread when the reader reaches it (the gzip layer reports damage only in a read that returns no bytes,
 /// so it comes after everything before it either way), and a read error thrown where it occurred.
 /// </summary>
-internal sealed class InflateAhead : Stream, IBreakingStream
+internal sealed class InflateAhead : BreakingStream
 {
     /// <summary>Bytes per block handed over; a few are in flight (<see cref="Depth"/>), so memory stays near a megabyte.</summary>
     internal const int BlockBytes = 1024 * 1024;
@@ -35,7 +28,6 @@ internal sealed class InflateAhead : Stream, IBreakingStream
     private int _at;
     private bool _haveCurrent;
     private bool _ended;
-    private bool _break;
     private bool _disposed;
 
     /// <summary>Reads gzip from <paramref name="inner"/> (first bytes already read into <paramref name="prefix"/>) on a thread of its own.</summary>
@@ -55,31 +47,10 @@ internal sealed class InflateAhead : Stream, IBreakingStream
         Error,
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public bool TakeBreak()
-    {
-        var b = _break;
-        _break = false;
-        return b;
-    }
-
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (buffer.IsEmpty || _ended || _break)
+        if (buffer.IsEmpty || _ended || Broken)
         {
             return 0;
         }
@@ -112,7 +83,7 @@ internal sealed class InflateAhead : Stream, IBreakingStream
                     return n;
                 case Kind.Break:
                     _haveCurrent = false;
-                    _break = true;
+                    Broken = true;
                     return 0;
                 case Kind.End:
                     _ended = true;
@@ -124,18 +95,6 @@ internal sealed class InflateAhead : Stream, IBreakingStream
             }
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

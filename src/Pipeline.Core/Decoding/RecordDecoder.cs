@@ -162,7 +162,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
 
             // The outermost layer of a large input is inflated on a thread of its own; the bytes, breaks and damage
             // reports the parser sees are the same either way.
-            using Stream gz = inflateAhead
+            using BreakingStream gz = inflateAhead
                 ? new InflateAhead(source, head, OnGzipDamage)
                 : new GzipMembers(source, head, OnGzipDamage);
             Span<byte> innerHead = stackalloc byte[4];
@@ -206,13 +206,13 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>Reads the first bytes of a gzip layer, passing over members damaged before they produced any.</summary>
-    private static int ReadHead(Stream gz, Span<byte> head)
+    private static int ReadHead(BreakingStream gz, Span<byte> head)
     {
         var n = 0;
         while (n < head.Length)
         {
             var r = gz.Read(head[n..]);
-            if (r == 0 && !((IBreakingStream)gz).TakeBreak())
+            if (r == 0 && !gz.TakeBreak())
             {
                 break;
             }
@@ -307,7 +307,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     private void DecodeJsonStream(Stream stream, ReadOnlySpan<byte> head)
     {
         ResetScanner();
-        var gzip = stream as IBreakingStream;
+        var gzip = stream as BreakingStream;
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         head.CopyTo(buffer);
         var start = 0;
@@ -398,7 +398,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     /// Reads until at least <paramref name="want"/> bytes are in the window, the buffer is full, or the input ends.
     /// Returns true when a gzip layer reports a break (a damaged member): the window then ends a segment.
     /// </summary>
-    private static bool FillAtLeast(Stream stream, IBreakingStream? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
+    private static bool FillAtLeast(Stream stream, BreakingStream? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
     {
         if (start > 0 && (end - start < want || end == buffer.Length))
         {

@@ -18,20 +18,7 @@ public sealed class KillResumeTests
         Assert.True(clean.ExitCode == 0, clean.Stderr);
         var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
 
-        var killedWhileRunning = 0;
-        foreach (var delayMs in new[] { 700, 1100, 1500, 1900, 2500 })
-        {
-            using var p = CliProcess.Start("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
-            _ = p.StandardOutput.ReadToEndAsync();
-            _ = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(delayMs))
-            {
-                p.Kill(entireProcessTree: true);
-                killedWhileRunning++;
-            }
-
-            p.WaitForExit();
-        }
+        var killedWhileRunning = KillRepeatedly([700, 1100, 1500, 1900, 2500], "ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         var resumed = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
@@ -68,18 +55,7 @@ public sealed class KillResumeTests
         var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
         Assert.True(batches >= 3, $"the file was read in {batches} batches, not in parts");
 
-        foreach (var delayMs in new[] { 600, 900, 1200, 1500 })
-        {
-            using var p = CliProcess.Start("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
-            _ = p.StandardOutput.ReadToEndAsync();
-            _ = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(delayMs))
-            {
-                p.Kill(entireProcessTree: true);
-            }
-
-            p.WaitForExit();
-        }
+        KillRepeatedly([600, 900, 1200, 1500], "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
@@ -117,20 +93,7 @@ public sealed class KillResumeTests
         var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
         Assert.True(batches >= 3, $"the file was read in {batches} batches, not in chunks");
 
-        var killedWhileRunning = 0;
-        foreach (var delayMs in new[] { 600, 900, 1200, 1500, 1800 })
-        {
-            using var p = CliProcess.Start("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
-            _ = p.StandardOutput.ReadToEndAsync();
-            _ = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(delayMs))
-            {
-                p.Kill(entireProcessTree: true);
-                killedWhileRunning++;
-            }
-
-            p.WaitForExit();
-        }
+        var killedWhileRunning = KillRepeatedly([600, 900, 1200, 1500, 1800], "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
@@ -138,5 +101,26 @@ public sealed class KillResumeTests
         Assert.True(killedWhileRunning >= 2, $"only {killedWhileRunning} kills landed while the run was going");
         Assert.Equal(expected, ArchiveIngestTests.Snapshot(dir.Sub("lake")));
         Assert.Equal(events, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
+    }
+
+    /// <summary>Starts the CLI with <paramref name="args"/> once per delay and kills it (SIGKILL) after that delay; returns how many kills landed while it ran.</summary>
+    private static int KillRepeatedly(int[] delaysMs, params string[] args)
+    {
+        var killed = 0;
+        foreach (var delayMs in delaysMs)
+        {
+            using var p = CliProcess.Start(args);
+            _ = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(delayMs))
+            {
+                p.Kill(entireProcessTree: true);
+                killed++;
+            }
+
+            p.WaitForExit();
+        }
+
+        return killed;
     }
 }

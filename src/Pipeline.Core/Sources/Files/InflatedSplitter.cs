@@ -49,40 +49,17 @@ internal sealed class InflatedChunk : IDisposable
 /// Replays a chunk as the gzip layer gave it: its bytes, a break (<see cref="TakeBreak"/>) where the gzip layer broke,
 /// each break's damage reported as the reader reaches it; then, when given, the rest of the input read live.
 /// </summary>
-internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damaged, Stream? rest = null) : Stream, IBreakingStream
+internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damaged, Stream? rest = null) : BreakingStream
 {
     private int _at;
     private int _nextBreak;
-    private bool _break;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public bool TakeBreak()
-    {
-        if (_break)
-        {
-            _break = false;
-            return true;
-        }
-
-        return _at == chunk.Length && _nextBreak == chunk.Breaks.Count && rest is IBreakingStream live && live.TakeBreak();
-    }
+    public override bool TakeBreak() =>
+        base.TakeBreak() || (_at == chunk.Length && _nextBreak == chunk.Breaks.Count && rest is BreakingStream live && live.TakeBreak());
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty || _break)
+        if (buffer.IsEmpty || Broken)
         {
             return 0;
         }
@@ -95,7 +72,7 @@ internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damage
             }
 
             _nextBreak++;
-            _break = true;
+            Broken = true;
             return 0;
         }
 
@@ -110,18 +87,6 @@ internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damage
         _at += n;
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>
@@ -135,7 +100,7 @@ internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damage
 /// broke near it. Where no cut is found for <see cref="GiveUpParts"/> parts' worth (a pretty-printed document), the
 /// chunk in hand is the last one and the rest of the input is read after it, live, so memory stays bounded.
 /// </remarks>
-internal sealed class InflatedSplitter(Stream inflated, List<GzipDamage> pendingDamage, long partBytes = InflatedSplitter.PartBytes)
+internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage> pendingDamage, long partBytes = InflatedSplitter.PartBytes)
 {
     /// <summary>
     /// Nominal decompressed chunk size. A constant: a resumed run must cut the chunks of the run it resumes. With the
@@ -280,7 +245,7 @@ internal sealed class InflatedSplitter(Stream inflated, List<GzipDamage> pending
 
         var damage = pendingDamage.ToArray();
         pendingDamage.Clear();
-        if (((IBreakingStream)inflated).TakeBreak())
+        if (inflated.TakeBreak())
         {
             _breaks.Add((_length, damage));
             return;

@@ -13,7 +13,7 @@ public sealed class InflatedSplitterTests
 
     private static string Lines(string prefix, int count) => string.Concat(Enumerable.Range(0, count).Select(i => Record($"{prefix}{i}") + "\n"));
 
-    private static List<(InflatedChunk Chunk, bool Last)> Cut(Stream inflated, List<GzipDamage> damage)
+    private static List<(InflatedChunk Chunk, bool Last)> Cut(BreakingStream inflated, List<GzipDamage> damage)
     {
         var splitter = new InflatedSplitter(inflated, damage, Part);
         Assert.True(splitter.StartsWithObject());
