@@ -313,7 +313,6 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                     // Every chunk staged; the file's checkpoint moves only once each is committed.
                     await Task.WhenAll(committed).WaitAsync(ct).ConfigureAwait(false);
                 }
-
             }
 
             if (!cut)
