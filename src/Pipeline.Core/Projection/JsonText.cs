@@ -193,6 +193,9 @@ internal static class JsonText
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int EscapedQuotes(ref byte src, int length, int i, ref byte dst, ref int w)
     {
+        // Shuffles for the low and the high eight bytes of a 16-byte lane (the high ones index bytes 8-15).
+        ref var low = ref MemoryMarshal.GetArrayDataReference(Compress);
+        ref var high = ref MemoryMarshal.GetArrayDataReference(CompressHigh);
         if (Avx2.IsSupported)
         {
             var backslashes = Vector256.Create((byte)'\\');
@@ -216,8 +219,8 @@ internal static class JsonText
                 // No branch per escape: every block is packed, a block without escapes by the identity shuffle.
                 var keep = ~bs & (uint)((1UL << n) - 1);
                 var packed = Avx2.Shuffle(block, Vector256.Create(
-                    Compress[(int)(keep & 0xFF)], Compress[(int)((keep >> 8) & 0xFF)] + 0x0808080808080808UL,
-                    Compress[(int)((keep >> 16) & 0xFF)], Compress[(int)(keep >> 24)] + 0x0808080808080808UL).AsByte()).AsUInt64();
+                    Vector128.Create(Unsafe.Add(ref low, (int)(keep & 0xFF)), Unsafe.Add(ref high, (int)((keep >> 8) & 0xFF))),
+                    Vector128.Create(Unsafe.Add(ref low, (int)((keep >> 16) & 0xFF)), Unsafe.Add(ref high, (int)(keep >> 24)))).AsByte()).AsUInt64();
                 Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), packed.GetElement(0));
                 w += BitOperations.PopCount(keep & 0xFF);
                 Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), packed.GetElement(1));
@@ -247,7 +250,7 @@ internal static class JsonText
             }
 
             var keep = ~bs & ((1u << n) - 1);
-            var packed = Ssse3.Shuffle(block, Vector128.Create(Compress[(int)(keep & 0xFF)], Compress[(int)(keep >> 8)] + 0x0808080808080808UL).AsByte()).AsUInt64();
+            var packed = Ssse3.Shuffle(block, Vector128.Create(Unsafe.Add(ref low, (int)(keep & 0xFF)), Unsafe.Add(ref high, (int)(keep >> 8))).AsByte()).AsUInt64();
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), packed.ToScalar());
             w += BitOperations.PopCount(keep & 0xFF);
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), packed.GetElement(1));
@@ -260,6 +263,9 @@ internal static class JsonText
 
     /// <summary>For each 8-bit mask, the shuffle that packs the bytes it keeps to the front (the rest zeroed).</summary>
     private static readonly ulong[] Compress = BuildCompress();
+
+    /// <summary><see cref="Compress"/> for the high eight bytes of a 16-byte lane: each index 8 more.</summary>
+    private static readonly ulong[] CompressHigh = [.. Compress.Select(c => c + 0x0808080808080808UL)];
 
     private static ulong[] BuildCompress()
     {
