@@ -39,6 +39,9 @@ internal sealed class InflateAhead : BreakingStream
         thread.Start();
     }
 
+    /// <summary>Compressed bytes consumed to inflate what the reader has been handed so far (to the block; for progress).</summary>
+    public long CompressedBytes { get; private set; }
+
     private enum Kind
     {
         Data,
@@ -62,6 +65,7 @@ internal sealed class InflateAhead : BreakingStream
                 _current = _items.Take();
                 _at = 0;
                 _haveCurrent = true;
+                CompressedBytes = Math.Max(CompressedBytes, _current.Compressed);
                 foreach (var damage in _current.Damage ?? [])
                 {
                     _damaged(damage);
@@ -150,7 +154,7 @@ internal sealed class InflateAhead : BreakingStream
                 if (n > 0)
                 {
                     // A block that stops short of full stopped at a break or the end: those follow as items of their own.
-                    Hand(new Item(Kind.Data, block, n, null, null));
+                    Hand(new Item(Kind.Data, block, n, null, null, _gzip.CompressedBytes));
                     continue;
                 }
 
@@ -205,5 +209,5 @@ internal sealed class InflateAhead : BreakingStream
         }
     }
 
-    private readonly record struct Item(Kind Kind, byte[]? Block, int Length, GzipDamage[]? Damage, Exception? Error);
+    private readonly record struct Item(Kind Kind, byte[]? Block, int Length, GzipDamage[]? Damage, Exception? Error, long Compressed = 0);
 }

@@ -249,11 +249,12 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             Action<GzipDamage> onDamage = pendingDamage.Add;
             var count = 0;
             long inflatedBytes = 0;
+            long counted = 0;
             bool cut;
             await using (stream.ConfigureAwait(false))
             {
                 using var inflated = new InflateAhead(stream, [], d => onDamage(d));
-                var splitter = new InflatedSplitter(inflated, pendingDamage, options.InflatedPartBytes);
+                var splitter = new InflatedSplitter(inflated, pendingDamage, options.InflatedPartBytes, () => inflated.CompressedBytes);
                 cut = Read(() => splitter.StartsWithObject());
                 if (cut)
                 {
@@ -278,6 +279,11 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
                             count++;
                             inflatedBytes = chunk.Start + chunk.Length;
+
+                            // Progress in the file's own (compressed) bytes, as far as this chunk reaches into them.
+                            var reached = Math.Min(input.Size, chunk.CompressedEnd);
+                            Stats.InputDone(Math.Max(0, reached - counted), fileDone: false);
+                            counted = Math.Max(counted, reached);
                             var part = input with { SplitWhenInflated = false, Part = new ArchivePart(chunk.Start, chunk.Length, chunk.Index, 0, Inflated: true, ToEnd: last) };
                             if (await run.Checkpoint.IsDoneAsync(ArchiveScanner.CheckpointKey(part, run.FilterText), ct).ConfigureAwait(false))
                             {
@@ -324,7 +330,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             }
 
             await run.Checkpoint.MarkDoneAsync([(batch.Id, ArchiveScanner.CheckpointKey(input, run.FilterText))], ct).ConfigureAwait(false);
-            Stats.InputDone(input.Size, fileDone: true);
+            Stats.InputDone(input.Size - counted, fileDone: true);
             Stats.BatchDone();
             Log.InputInflatedInChunks(_log, input.Describe, count, inflatedBytes);
 
@@ -458,7 +464,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         /// <summary>Counts <paramref name="input"/> read: a whole file, or a part (the file counts once its last part is read).</summary>
         public void InputDone(IngestStats stats, ArchiveInput input)
         {
-            // A chunk of a gzip file: the file counts, with its compressed bytes, once every chunk is committed.
+            // A chunk of a gzip file: its file's bytes are counted as it is cut, the file once every chunk is committed.
             if (input.Part is { Inflated: true })
             {
                 return;

@@ -203,6 +203,28 @@ public sealed class SplitInputTests
     }
 
     [Fact]
+    public async Task RunAsync_LargeGzipReadInChunks_ProgressMovesInItsCompressedBytes()
+    {
+        using var dir = new TempDir();
+        var file = await WriteGzip(dir, GzipLines(0, 20000));
+        var size = new FileInfo(file).Length;
+        var ingest = new ArchiveIngest(new IngestOptions { Parallelism = 1, InflateAheadBytes = 1, InflatedPartBytes = 8 * Part }, TimeProvider.System);
+
+        var run = ingest.RunAsync(new IngestRequest(dir.Sub("src"), dir.Sub("lake")), CancellationToken.None);
+        var seen = new List<long>();
+        while (!run.IsCompleted)
+        {
+            seen.Add(ingest.Stats.BytesRead);
+            await Task.Delay(5);
+        }
+
+        await run;
+        Assert.Contains(seen, b => b > 0 && b < size);
+        Assert.Equal(size, ingest.Stats.BytesRead);
+        Assert.Equal(1, ingest.Stats.InputsDone);
+    }
+
+    [Fact]
     public async Task RunAsync_LargeGzipReadInChunksRunAgain_ReadsNothing()
     {
         using var dir = new TempDir();

@@ -12,8 +12,9 @@ internal sealed class InflatedChunk : IDisposable
 {
     private byte[]? _buffer;
 
-    public InflatedChunk(byte[] buffer, int length, long start, int index, List<(int At, GzipDamage[] Damage)> breaks)
+    public InflatedChunk(byte[] buffer, int length, long start, int index, List<(int At, GzipDamage[] Damage)> breaks, long compressedEnd)
     {
+        CompressedEnd = compressedEnd;
         _buffer = buffer;
         Length = length;
         Start = start;
@@ -28,6 +29,9 @@ internal sealed class InflatedChunk : IDisposable
 
     /// <summary>Offset of its first byte in the decompressed input.</summary>
     public long Start { get; }
+
+    /// <summary>About how far into the compressed input its bytes end (to the inflater's block; for progress).</summary>
+    public long CompressedEnd { get; }
 
     /// <summary>0-based index among the input's chunks.</summary>
     public int Index { get; }
@@ -100,7 +104,7 @@ internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damage
 /// broke near it. Where no cut is found for <see cref="GiveUpParts"/> parts' worth (a pretty-printed document), the
 /// chunk in hand is the last one and the rest of the input is read after it, live, so memory stays bounded.
 /// </remarks>
-internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage> pendingDamage, long partBytes = InflatedSplitter.PartBytes)
+internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage> pendingDamage, long partBytes = InflatedSplitter.PartBytes, Func<long>? compressedPosition = null)
 {
     /// <summary>
     /// Nominal decompressed chunk size. A constant: a resumed run must cut the chunks of the run it resumes. With the
@@ -212,7 +216,7 @@ internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage>
             later = [.. _breaks.Where(b => b.At > length).Select(b => (b.At - length, b.Damage))];
         }
 
-        var chunk = new InflatedChunk(_buffer, length, _start, _index++, kept);
+        var chunk = new InflatedChunk(_buffer, length, _start, _index++, kept, compressedPosition?.Invoke() ?? 0);
         _start += length;
         _buffer = next;
         _length = final ? 0 : rest;
