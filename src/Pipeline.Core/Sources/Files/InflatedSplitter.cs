@@ -8,36 +8,32 @@ namespace Pipeline.Sources.Files;
 /// that one large gzip file uses every core. Breaks of the gzip layer inside it (damaged members) are kept with
 /// their damage reports, at the offsets where they fell.
 /// </summary>
-internal sealed class InflatedChunk : IDisposable
+/// <param name="buffer">A pooled buffer holding its bytes first; returned to the pool on dispose.</param>
+/// <param name="length">Its length in bytes.</param>
+/// <param name="start">Offset of its first byte in the decompressed input.</param>
+/// <param name="index">0-based index among the input's chunks.</param>
+/// <param name="breaks">Where the gzip layer broke inside it (offsets into the chunk, ascending), each with the damage reported there.</param>
+/// <param name="compressedEnd">About how far into the compressed input its bytes end (to the inflater's block; for progress).</param>
+internal sealed class InflatedChunk(byte[] buffer, int length, long start, int index, IReadOnlyList<(int At, GzipDamage[] Damage)> breaks, long compressedEnd) : IDisposable
 {
-    private byte[]? _buffer;
-
-    public InflatedChunk(byte[] buffer, int length, long start, int index, List<(int At, GzipDamage[] Damage)> breaks, long compressedEnd)
-    {
-        CompressedEnd = compressedEnd;
-        _buffer = buffer;
-        Length = length;
-        Start = start;
-        Index = index;
-        Breaks = breaks;
-    }
+    private byte[]? _buffer = buffer;
 
     /// <summary>Its bytes.</summary>
     public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
 
-    public int Length { get; }
+    public int Length { get; } = length;
 
     /// <summary>Offset of its first byte in the decompressed input.</summary>
-    public long Start { get; }
+    public long Start { get; } = start;
 
     /// <summary>About how far into the compressed input its bytes end (to the inflater's block; for progress).</summary>
-    public long CompressedEnd { get; }
+    public long CompressedEnd { get; } = compressedEnd;
 
     /// <summary>0-based index among the input's chunks.</summary>
-    public int Index { get; }
+    public int Index { get; } = index;
 
     /// <summary>Where the gzip layer broke inside it (offsets into the chunk, ascending), each with the damage reported there.</summary>
-    public IReadOnlyList<(int At, GzipDamage[] Damage)> Breaks { get; }
+    public IReadOnlyList<(int At, GzipDamage[] Damage)> Breaks { get; } = breaks;
 
     public void Dispose()
     {
