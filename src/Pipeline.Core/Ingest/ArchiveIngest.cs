@@ -151,6 +151,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         });
         var unreadable = new System.Collections.Concurrent.ConcurrentDictionary<string, UnreadableInput>(StringComparer.Ordinal);
         var run = new RunContext(sink, area, checkpoint, settings, filterText, request, store, unreadable, partsLeft);
+        using var chunkedFiles = new SemaphoreSlim(1, 1);
         var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Run(() => WorkAsync(channel.Reader, failed.Token), CancellationToken.None)).ToList();
         var committer = Task.Run(() => CommitAsync(commits.Reader, failed.Token), CancellationToken.None);
 
@@ -232,7 +233,22 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         // workers, written and committed as a batch of its own with its own checkpoint. Once every chunk is
         // committed, the file's own checkpoint is marked, so a later run does not inflate it again; a run stopped
         // before that inflates it again and reads only the chunks not checkpointed.
+        // One such file at a time: its readers are as many as the workers already, and each file read in chunks
+        // holds up to four chunk buffers (one being filled, one queued, one per reader) outside the row budget.
         async Task ReadInflatedInChunksAsync(ArchiveBatch batch, ArchiveInput input, RecordDecoder decoder, PartitionBuffers buffers, CancellationToken ct)
+        {
+            await chunkedFiles.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await ReadInChunksAsync(batch, input, decoder, buffers, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                chunkedFiles.Release();
+            }
+        }
+
+        async Task ReadInChunksAsync(ArchiveBatch batch, ArchiveInput input, RecordDecoder decoder, PartitionBuffers buffers, CancellationToken ct)
         {
             var stream = await OpenAsync(input, run, ct).ConfigureAwait(false);
             if (stream is null)
