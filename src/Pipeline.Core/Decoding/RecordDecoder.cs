@@ -1286,11 +1286,13 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         }
     }
 
-    /// <summary>Reads an embedded record once unescaped; its UTF-8 is checked once, here.</summary>
+    /// <summary>Reads an embedded record once unescaped; its UTF-8 is checked here unless its window's was.</summary>
     private void DecodeUnescaped(ReadOnlySpan<byte> text, RecordPosition pos)
     {
+        // Unescaping valid UTF-8 gives valid UTF-8 (it drops ASCII backslashes and writes \u escapes as whole
+        // characters, lone surrogates as U+FFFD), so a record from a window already checked needs no check again.
         var windowChecked = _row.Utf8Checked;
-        _row.Utf8Checked = JsonText.IsValid(text);
+        _row.Utf8Checked = windowChecked || JsonText.IsValid(text);
         try
         {
             DecodeJsonValues(text, pos with { Offset = 0 }, SingleValue);

@@ -74,6 +74,30 @@ public sealed class JsonTextTests
         }
     }
 
+    [Theory]
+    [InlineData("\"")]
+    [InlineData("\\")]
+    [InlineData("\"\\")]
+    [InlineData("\\\"")]
+    [InlineData("\"\"")]
+    public void ReadString_EscapeAtEveryOffsetOfTheVectorBlocks_ReadsAsSystemTextJson(string escaped)
+    {
+        // The vector loop reads fixed 32-byte blocks and carries a backslash in a block's last byte into the next:
+        // each escape at each offset across three blocks, with more escaped quotes after it and the end beyond.
+        var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        for (var offset = 0; offset < 100; offset++)
+        {
+            var value = new string('a', offset) + escaped + "b\"c" + new string('d', 40) + "\"e" + new string('f', offset % 7);
+            var json = JsonSerializer.Serialize(value, options);
+
+            var (consumed, text, repaired) = Read(json[1..] + "}");
+
+            Assert.Equal(value, text);
+            Assert.Equal(json.Length - 1, consumed);
+            Assert.Equal(0, repaired);
+        }
+    }
+
     [Fact]
     public void ReadString_LoneSurrogates_BecomeReplacementCharactersAndAreCounted()
     {
