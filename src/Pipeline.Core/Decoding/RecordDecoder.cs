@@ -625,7 +625,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
         length = 0;
         error = null;
         var pos = _layer with { Line = line, Offset = at };
-        if (_frame == Frame.Top && w[0] == '{' && TryCloudWatchLogs(w, pos, out length))
+        if (_frame == Frame.Top && w[0] == '{' && (TryCloudWatchLogs(w, pos, out length) || TryEventBridge(w, pos, out length)))
         {
             _anyValue = true;
             _elementIndex++;
@@ -1339,6 +1339,49 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             _scanning = false;
             ArrayPool<byte>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>
+    /// An EventBridge event of the shape AWS writes carrying one CloudTrail record: the members before <c>detail</c>
+    /// passed over by <see cref="EventBridgeScanner"/>, the record read where it stands and emitted once the whole
+    /// event is known to be in the window. False for anything else (another detail-type, a detail that is not one
+    /// record, a value cut by the window's end or damaged), which the general path then reads from the start.
+    /// </summary>
+    private bool TryEventBridge(ReadOnlySpan<byte> w, RecordPosition pos, out int length)
+    {
+        length = 0;
+        if (!EventBridgeScanner.TryScanHeader(w, out var detailStart, out var detailType) || !detailType.EndsWith(" via CloudTrail"u8))
+        {
+            return false;
+        }
+
+        var r = new Utf8JsonReader(w[detailStart..], SingleValue);
+        try
+        {
+            r.Read();
+            if (RecordProjector.ReadObject(ref r, _row) != ObjectKind.Record)
+            {
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (Exception e) when (!_inSink && e is not OutOfMemoryException)
+        {
+            return false;
+        }
+
+        var end = EventBridgeScanner.End(w, detailStart + (int)r.BytesConsumed);
+        if (end < 0)
+        {
+            return false;
+        }
+
+        length = end;
+        Emit(pos with { Offset = pos.Offset + detailStart });
+        return true;
     }
 
     /// <summary>True for a CloudTrail detail-type; otherwise the event is rejected with its type named.</summary>
