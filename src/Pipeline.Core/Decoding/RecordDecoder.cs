@@ -395,12 +395,23 @@ internal sealed class RecordDecoder(DecoderLimits limits)
     }
 
     /// <summary>
-    /// Reads until at least <paramref name="want"/> bytes are in the window, the buffer is full, or the input ends.
-    /// Returns true when a gzip layer reports a break (a damaged member): the window then ends a segment.
+    /// When fewer than <paramref name="want"/> bytes are in the window, moves them to the buffer's start and reads
+    /// until the buffer is full or the input ends. Returns true when a gzip layer reports a break (a damaged member):
+    /// the window then ends a segment.
     /// </summary>
+    /// <remarks>
+    /// The buffer is filled, not just topped up to <paramref name="want"/>: a stream that returns little per read
+    /// (a gzip member at a time) otherwise gave windows of barely the lookahead, so each Scan consumed one value and
+    /// the lookahead was moved and UTF-8-checked again for every value (CloudWatch Logs payloads: several times their bytes).
+    /// </remarks>
     private static bool FillAtLeast(Stream stream, BreakingStream? gzip, ref byte[] buffer, ref int start, ref int end, ref long before, ref bool eof, int want)
     {
-        if (start > 0 && (end - start < want || end == buffer.Length))
+        if (eof || (end - start >= want && end < buffer.Length))
+        {
+            return false;
+        }
+
+        if (start > 0)
         {
             buffer.AsSpan(start, end - start).CopyTo(buffer);
             before += start;
@@ -408,7 +419,7 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             start = 0;
         }
 
-        while (!eof && end - start < want && end < buffer.Length)
+        while (!eof && end < buffer.Length)
         {
             var n = stream.Read(buffer, end, buffer.Length - end);
             if (n > 0)
