@@ -154,6 +154,28 @@ public sealed class SplitInputTests
         Assert.Equal(chunked.Stats.BatchesTotal, chunked.Stats.BatchesDone);
     }
 
+    [Fact]
+    public async Task RunAsync_LargeGzipOfConcatenatedEventBridgeEvents_ReadInChunksWithTheSameRows()
+    {
+        // Firehose's default: events back to back, no delimiter; user agents that hold "}{" and escaped quotes.
+        using var dir = new TempDir();
+        var events = string.Concat(Enumerable.Range(0, 12000).Select(i => EventBridge(Line(i).TrimEnd('\n').Replace("\"tlsDetails\"", "\"userAgent\":\"a}{\\\"b\\\\\",\"tlsDetails\"", StringComparison.Ordinal))));
+        Directory.CreateDirectory(dir.Sub("src"));
+        var file = dir.Sub("src/firehose-object.gz");
+        await File.WriteAllBytesAsync(file, Gzip(events));
+        var log = new ListLoggerFactory("chunks");
+
+        var whole = await RunGzip(file, dir.Sub("whole"), chunked: false);
+        var chunked = await RunGzip(file, dir.Sub("chunked"), chunked: true, log);
+
+        var line = Assert.Single(log.Lines, l => l.Contains("read in parallel as the file was inflated", StringComparison.Ordinal));
+        Assert.Matches(@": (\d{2,}) chunks", line);
+        Assert.Equal(12000, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("chunked"))} WHERE user_agent = 'a}}{{\"b\\'"));
+        Assert.Equal(Rows(dir.Sub("whole")), Rows(dir.Sub("chunked")));
+        Assert.Equal(0, chunked.Stats.RejectTotal);
+        Assert.Equal(whole.Stats.EventsWritten, chunked.Stats.EventsWritten);
+    }
+
     [Theory]
     [InlineData(40)] // its garbage is short: the damage falls inside a chunk
     [InlineData(3000)] // its garbage runs past two parts without a cut: the chunk in hand is the last, the rest is read live

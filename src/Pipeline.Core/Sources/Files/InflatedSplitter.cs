@@ -91,14 +91,17 @@ internal sealed class ChunkStream(InflatedChunk chunk, Action<GzipDamage> damage
 
 /// <summary>
 /// Cuts a gzip input's decompressed bytes into chunks of about <see cref="PartBytes"/>, each ending at a line break
-/// whose neighbouring lines are each one complete JSON object (<see cref="InputSplitter.FindBreak(ReadOnlySpan{byte}, int, bool, bool)"/>), so every value
-/// lies in one chunk and is read there as it would be reading the whole input. The cuts depend only on the
-/// decompressed bytes and a constant, so a resumed run cuts the very chunks of the interrupted one.
+/// whose neighbouring lines are each one complete JSON object (<see cref="InputSplitter.FindBreak(ReadOnlySpan{byte}, int, bool, bool)"/>),
+/// or, for concatenated JSON with no line breaks (Firehose's <c>{…}{…}</c>), at the end of a top-level value found
+/// by following every byte from the first (<see cref="ValueBoundaries"/>) with a whole object on each side; so every
+/// value lies in one chunk and is read there as it would be reading the whole input. The cuts depend only on the
+/// decompressed bytes and constants, so a resumed run cuts the very chunks of the interrupted one.
 /// </summary>
 /// <remarks>
 /// A cut is looked for from each multiple of the part size on, within a window; none is made where the gzip layer
-/// broke near it. Where no cut is found for <see cref="GiveUpParts"/> parts' worth (a pretty-printed document), the
-/// chunk in hand is the last one and the rest of the input is read after it, live, so memory stays bounded.
+/// broke near it, and no value cut after a break at all. The kind of cut is chosen at the input's first: line breaks
+/// when one is found there. Where no cut is found for <see cref="GiveUpParts"/> parts' worth (a pretty-printed
+/// document), the chunk in hand is the last one and the rest of the input is read after it, live, so memory stays bounded.
 /// </remarks>
 internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage> pendingDamage, long partBytes = InflatedSplitter.PartBytes, Func<long>? compressedPosition = null)
 {
@@ -119,6 +122,19 @@ internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage>
     private int _index;
     private bool _eof;
     private List<(int At, GzipDamage[] Damage)> _breaks = [];
+
+    /// <summary>How this input is cut, decided at its first cut: at line breaks, or between concatenated values.</summary>
+    private Cuts _cuts;
+
+    /// <summary>Follows the bytes from the first on, for concatenated JSON (no line breaks to cut at).</summary>
+    private readonly ValueBoundaries _values = new();
+
+    private enum Cuts
+    {
+        Undecided,
+        Lines,
+        Values,
+    }
 
     /// <summary>
     /// Whether the decompressed input opens with a JSON object (after a byte-order mark and blanks): only then may it
@@ -182,7 +198,11 @@ internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage>
         }
     }
 
-    /// <summary>A validated line break at or after <paramref name="nominal"/> within the window, with no gzip break near it, or null.</summary>
+    /// <summary>
+    /// A cut at or after <paramref name="nominal"/> within the window, with no gzip break near it, or null: a validated
+    /// line break, or (for concatenated JSON, when the input's first cut found no line break) the end of a top-level
+    /// value, with a whole object on each side of it.
+    /// </summary>
     private int? CutAfter(int nominal)
     {
         var from = Math.Max(0, nominal - _window);
@@ -192,8 +212,82 @@ internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage>
             return null;
         }
 
-        var at = InputSplitter.FindBreak(_buffer.AsSpan(from, to - from), nominal - from, startsFile: from == 0, endsFile: false);
-        return at is { } a && from + a < _length ? from + a : null;
+        if (_cuts != Cuts.Values)
+        {
+            var at = InputSplitter.FindBreak(_buffer.AsSpan(from, to - from), nominal - from, startsFile: from == 0, endsFile: false);
+            if (at is { } a && from + a < _length)
+            {
+                _cuts = Cuts.Lines;
+                return from + a;
+            }
+
+            if (_cuts == Cuts.Lines)
+            {
+                return null;
+            }
+        }
+
+        return ValueEndAfter(nominal, to);
+    }
+
+    /// <summary>The end of the first top-level value ending in [<paramref name="nominal"/>, <paramref name="to"/>) whose value and the next are whole objects.</summary>
+    private int? ValueEndAfter(int nominal, int to)
+    {
+        // The tracker reads on from where it stopped, so it sees every byte once. A gzip break leaves a gap: what
+        // follows it can not be followed from what came before, so no value cut is made after one.
+        var gap = _breaks.Count > 0 ? _breaks.Min(b => b.At) : int.MaxValue;
+        while (!_values.Lost)
+        {
+            if (_values.Position >= gap)
+            {
+                _values.Lose();
+                return null;
+            }
+
+            var limit = Math.Min(to, gap);
+            if (_values.NextEnd(_buffer.AsSpan(0, _length), nominal, limit) is not { } end)
+            {
+                if (limit == gap && _values.Position >= gap)
+                {
+                    _values.Lose();
+                }
+
+                return null;
+            }
+
+            if (end < _length && _values.LastValueStart >= 0
+                && InputSplitter.IsOneObject(_buffer.AsSpan(_values.LastValueStart, end - _values.LastValueStart))
+                && NextIsWholeObject(end, to))
+            {
+                _cuts = Cuts.Values;
+                return end;
+            }
+
+            nominal = end + 1;
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a whole JSON object, blanks aside, starts the bytes at <paramref name="at"/> and ends before <paramref name="to"/>.</summary>
+    private bool NextIsWholeObject(int at, int to)
+    {
+        var rest = _buffer.AsSpan(at, to - at);
+        var first = rest.IndexOfAnyExcept(" \t\r\n"u8);
+        if (first < 0 || rest[first] != (byte)'{')
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(rest[first..], isFinalBlock: false, new System.Text.Json.JsonReaderState(new System.Text.Json.JsonReaderOptions { MaxDepth = 256 }));
+            return reader.Read() && reader.TrySkip() && reader.BytesConsumed > 0;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Hands out the first <paramref name="length"/> bytes as a chunk; <paramref name="final"/>: nothing of this input is cut after it.</summary>
@@ -210,6 +304,11 @@ internal sealed class InflatedSplitter(BreakingStream inflated, List<GzipDamage>
             _buffer.AsSpan(length, rest).CopyTo(next);
             kept = [.. _breaks.Where(b => b.At < length)];
             later = [.. _breaks.Where(b => b.At > length).Select(b => (b.At - length, b.Damage))];
+        }
+
+        if (!final)
+        {
+            _values.Rebase(length);
         }
 
         var chunk = new InflatedChunk(_buffer, length, _start, _index++, kept, compressedPosition?.Invoke() ?? 0);

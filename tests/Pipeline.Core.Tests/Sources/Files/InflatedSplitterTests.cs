@@ -96,6 +96,46 @@ public sealed class InflatedSplitterTests
         Assert.Equal(broken.Chunk.Length - at, replay.ReadAtLeast(before, before.Length, throwOnEndOfStream: false));
     }
 
+    private static string Concatenated(string prefix, int count) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => EventBridge(Record($"{prefix}{i}", extra: ""","userAgent":"x}{\"y\\\" }\n{""" + new string('u', i % 97) + "\""))));
+
+    [Fact]
+    public void Next_ConcatenatedJsonOfManyParts_ChunksEndBetweenValuesAndReadAsTheWhole()
+    {
+        var text = Concatenated("c", 1500);
+        var damage = new List<GzipDamage>();
+        using var gz = new GzipMembers(new MemoryStream(Gzip(text)), [], damage.Add);
+
+        var chunks = Cut(gz, damage);
+
+        Assert.InRange(chunks.Count, 10, 40);
+        Assert.DoesNotContain(chunks, c => c.Last);
+        Assert.Equal(text, string.Concat(chunks.Select(c => Encoding.UTF8.GetString(c.Chunk.Bytes))));
+        Assert.All(chunks, c => Assert.Equal((byte)'{', c.Chunk.Bytes[0]));
+        Assert.All(chunks, c => Assert.Equal((byte)'}', c.Chunk.Bytes[^1]));
+        var whole = CapturingSink.Decode(Utf8(text)).Rows.Select(r => string.Join('|', r.Values));
+        var parts = chunks.SelectMany(c => CapturingSink.Decode(c.Chunk.Bytes.ToArray()).Rows.Select(r => string.Join('|', r.Values)));
+        Assert.Equal(whole, parts);
+    }
+
+    [Fact]
+    public void Next_ConcatenatedJsonWithADamagedMember_NoValueCutAfterIt()
+    {
+        // After a gap in the bytes nothing says whether a "}{" is inside a string: the rest is read live.
+        var members = new[] { Gzip(Concatenated("a", 600)), Gzip(Concatenated("b", 40)), Gzip(Concatenated("c", 900)) };
+        members[1][members[1].Length / 2] ^= 0xFF;
+        members[1][(members[1].Length / 2) + 1] ^= 0xFF;
+        var damage = new List<GzipDamage>();
+        using var gz = new GzipMembers(new MemoryStream([.. members.SelectMany(m => m)]), [], damage.Add);
+
+        var chunks = Cut(gz, damage);
+
+        Assert.True(chunks.Count >= 2);
+        Assert.True(chunks[^1].Last);
+        Assert.All(chunks[..^1], c => Assert.Empty(c.Chunk.Breaks));
+        Assert.All(chunks[..^1], c => Assert.Equal((byte)'}', c.Chunk.Bytes[^1]));
+    }
+
     [Fact]
     public void Next_PrettyPrintedDocument_OneChunkThenTheRestReadLive()
     {
