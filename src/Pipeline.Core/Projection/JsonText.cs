@@ -32,13 +32,15 @@ internal static class JsonText
         ref var dst = ref MemoryMarshal.GetReference(dest);
         var w = 0;
         var i = 0;
+        var vectorFrom = 0;
         while (i < raw.Length)
         {
-            if (Ssse3.IsSupported)
+            if (Ssse3.IsSupported && i >= vectorFrom)
             {
                 // A record in a string: its escaped quotes dropped 32 bytes at a time (raw content has no bare quote,
                 // and the loop stops at any other escape).
                 i = EscapedQuotes(ref src, raw.Length, i, ref dst, ref w);
+                vectorFrom = i + 32;
                 if (i >= raw.Length)
                 {
                     break;
@@ -120,11 +122,15 @@ internal static class JsonText
         ref var dst = ref MemoryMarshal.GetReference(dest);
         var w = 0;
         var i = 0;
+        var vectorFrom = 0;
         while (true)
         {
-            if (Ssse3.IsSupported)
+            if (Ssse3.IsSupported && i >= vectorFrom)
             {
+                // Not again before the block it stopped at is read: at a string's end (its last block holds the
+                // closing quote) each escape there would call it again for nothing.
                 i = EscapedQuotes(ref src, text.Length, i, ref dst, ref w);
+                vectorFrom = i + 32;
             }
 
             // Eight bytes at a time while none is a backslash, a quote or a control character.
@@ -209,7 +215,7 @@ internal static class JsonText
         var w = written;
         // Shuffles for the low and the high eight bytes of a 16-byte lane (the high ones index bytes 8-15).
         ref var low = ref MemoryMarshal.GetArrayDataReference(Compress);
-        ref var high = ref MemoryMarshal.GetArrayDataReference(CompressHigh);
+        ref var high = ref Unsafe.Add(ref low, 256);
         if (Avx2.IsSupported)
         {
             var backslashes = Vector256.Create((byte)'\\');
@@ -217,10 +223,14 @@ internal static class JsonText
             var space = Vector256.Create((byte)0x20);
             // Blocks are a fixed 32 bytes apart, so the next load never waits on this block's masks. A backslash in
             // a block's last byte escapes the next block's first: it is dropped here and that quote checked there.
+            // Cursors, not indexes, and one table: fewer values live in the loop, none of them kept in memory.
             var carry = 0u;
-            while (i + 32 <= length)
+            ref var s = ref Unsafe.Add(ref src, i);
+            ref var end = ref Unsafe.Add(ref src, length);
+            ref var d = ref Unsafe.Add(ref dst, w);
+            while (Unsafe.ByteOffset(ref s, ref end) >= 32)
             {
-                var block = Vector256.LoadUnsafe(ref src, (nuint)i);
+                var block = Vector256.LoadUnsafe(ref s);
                 var bs = Vector256.Equals(block, backslashes).ExtractMostSignificantBits();
                 var q = Vector256.Equals(block, quotes).ExtractMostSignificantBits();
                 var control = Vector256.LessThan(block, space).ExtractMostSignificantBits();
@@ -232,19 +242,22 @@ internal static class JsonText
                 // No branch per escape: every block is packed, a block without escapes by the identity shuffle.
                 var keep = ~bs;
                 var packed = Avx2.Shuffle(block, Vector256.Create(
-                    Vector128.Create(Unsafe.Add(ref low, (int)(keep & 0xFF)), Unsafe.Add(ref high, (int)((keep >> 8) & 0xFF))),
-                    Vector128.Create(Unsafe.Add(ref low, (int)((keep >> 16) & 0xFF)), Unsafe.Add(ref high, (int)(keep >> 24)))).AsByte()).AsUInt64();
-                var w1 = w + BitOperations.PopCount(keep & 0xFF);
-                var w2 = w1 + BitOperations.PopCount((keep >> 8) & 0xFF);
-                var w3 = w2 + BitOperations.PopCount((keep >> 16) & 0xFF);
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w), packed.GetElement(0));
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w1), packed.GetElement(1));
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w2), packed.GetElement(2));
-                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, w3), packed.GetElement(3));
-                w = w3 + BitOperations.PopCount(keep >> 24);
+                    Vector128.Create(Unsafe.Add(ref low, (int)(keep & 0xFF)), Unsafe.Add(ref low, 256 + (int)((keep >> 8) & 0xFF))),
+                    Vector128.Create(Unsafe.Add(ref low, (int)((keep >> 16) & 0xFF)), Unsafe.Add(ref low, 256 + (int)(keep >> 24)))).AsByte()).AsUInt64();
+                Unsafe.WriteUnaligned(ref d, packed.GetElement(0));
+                d = ref Unsafe.Add(ref d, BitOperations.PopCount(keep & 0xFF));
+                Unsafe.WriteUnaligned(ref d, packed.GetElement(1));
+                d = ref Unsafe.Add(ref d, BitOperations.PopCount((keep >> 8) & 0xFF));
+                Unsafe.WriteUnaligned(ref d, packed.GetElement(2));
+                d = ref Unsafe.Add(ref d, BitOperations.PopCount((keep >> 16) & 0xFF));
+                Unsafe.WriteUnaligned(ref d, packed.GetElement(3));
+                d = ref Unsafe.Add(ref d, BitOperations.PopCount(keep >> 24));
                 carry = bs >> 31;
-                i += 32;
+                s = ref Unsafe.Add(ref s, 32);
             }
+
+            i = (int)Unsafe.ByteOffset(ref src, ref s);
+            w = (int)Unsafe.ByteOffset(ref dst, ref d);
 
             // A dropped backslash whose quote was not read: go back to it (it was not counted in w).
             i -= (int)carry;
@@ -280,11 +293,11 @@ internal static class JsonText
         return i;
     }
 
-    /// <summary>For each 8-bit mask, the shuffle that packs the bytes it keeps to the front (the rest zeroed).</summary>
-    private static readonly ulong[] Compress = BuildCompress();
-
-    /// <summary><see cref="Compress"/> for the high eight bytes of a 16-byte lane: each index 8 more.</summary>
-    private static readonly ulong[] CompressHigh = [.. Compress.Select(c => c + 0x0808080808080808UL)];
+    /// <summary>
+    /// For each 8-bit mask, the shuffle that packs the bytes it keeps to the front (the rest zeroed); then the same
+    /// for the high eight bytes of a 16-byte lane (each index 8 more).
+    /// </summary>
+    private static readonly ulong[] Compress = [.. BuildCompress(), .. BuildCompress().Select(c => c + 0x0808080808080808UL)];
 
     private static ulong[] BuildCompress()
     {
