@@ -44,3 +44,30 @@ internal abstract class BreakingStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>A plain stream read as a <see cref="BreakingStream"/> that never breaks (a large plain file read in chunks), its first bytes already read into <paramref name="prefix"/>.</summary>
+internal sealed class UnbrokenStream(Stream inner, byte[] prefix) : BreakingStream
+{
+    private int _prefixAt;
+
+    /// <summary>Bytes handed to the reader so far.</summary>
+    public long BytesRead { get; private set; }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n;
+        if (_prefixAt < prefix.Length)
+        {
+            n = Math.Min(buffer.Length, prefix.Length - _prefixAt);
+            prefix.AsSpan(_prefixAt, n).CopyTo(buffer);
+            _prefixAt += n;
+        }
+        else
+        {
+            n = inner.Read(buffer);
+        }
+
+        BytesRead += n;
+        return n;
+    }
+}

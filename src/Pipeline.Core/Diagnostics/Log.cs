@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Information, "{Input}: {Bytes} bytes of newline-delimited JSON, read in {Parts} parts in parallel")]
     public static partial void InputSplit(ILogger logger, string input, long bytes, int parts);
 
-    [LoggerMessage(1009, LogLevel.Information, "{Input}: {Chunks} chunks of newline-delimited JSON ({Bytes} bytes decompressed), read in parallel as the file was inflated")]
+    [LoggerMessage(1009, LogLevel.Information, "{Input}: {Chunks} chunks of JSON values ({Bytes} bytes decompressed), read in parallel as the file was inflated or read")]
     public static partial void InputInflatedInChunks(ILogger logger, string input, int chunks, long bytes);
 
     [LoggerMessage(1002, LogLevel.Information, "Recovered staging: {Finished} committed batches finished, {Discarded} uncommitted discarded")]

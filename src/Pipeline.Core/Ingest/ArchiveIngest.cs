@@ -228,8 +228,9 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             }
         }
 
-        // A large gzip file of newline-delimited JSON: inflated on a thread of its own and cut into chunks at line
-        // breaks between complete objects (InflatedSplitter), each read by one of as many readers as there are
+        // A large gzip file of JSON values (newline-delimited or concatenated), or a large plain file of concatenated
+        // JSON: inflated on a thread of its own (gzip) and cut into chunks at line breaks between complete objects or
+        // between values (InflatedSplitter), each read by one of as many readers as there are
         // workers, written and committed as a batch of its own with its own checkpoint. Once every chunk is
         // committed, the file's own checkpoint is marked, so a later run does not inflate it again; a run stopped
         // before that inflates it again and reads only the chunks not checkpointed.
@@ -269,8 +270,14 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             bool cut;
             await using (stream.ConfigureAwait(false))
             {
-                using var inflated = new InflateAhead(stream, [], d => onDamage(d));
-                var splitter = new InflatedSplitter(inflated, pendingDamage, options.InflatedPartBytes, () => inflated.CompressedBytes);
+                // A gzip file is inflated on a thread of its own; a plain one (concatenated JSON no line break cuts) is read as it is.
+                var head = new byte[2];
+                var got = await ReadHeadAsync(stream, head, ct).ConfigureAwait(false);
+                using var inflated = got == 2 && head[0] == 0x1F && head[1] == 0x8B
+                    ? (BreakingStream)new InflateAhead(stream, head, d => onDamage(d))
+                    : new UnbrokenStream(stream, head[..got]);
+                Func<long> position = inflated is InflateAhead ahead ? () => ahead.CompressedBytes : () => ((UnbrokenStream)inflated).BytesRead;
+                var splitter = new InflatedSplitter(inflated, pendingDamage, options.InflatedPartBytes, position);
                 cut = Read(() => splitter.StartsWithObject());
                 if (cut)
                 {
@@ -349,6 +356,18 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             Stats.InputDone(input.Size - counted, fileDone: true);
             Stats.BatchDone();
             Log.InputInflatedInChunks(_log, input.Describe, count, inflatedBytes);
+
+            async Task<int> ReadHeadAsync(Stream from, byte[] head, CancellationToken token)
+            {
+                try
+                {
+                    return await from.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new IngestException($"reading {input.Describe} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
+                }
+            }
 
             T Read<T>(Func<T> read)
             {
@@ -522,6 +541,12 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
                 if (parts.Count > 1)
                 {
                     Log.InputSplit(_log, input.Identity, input.Size, parts.Count);
+                }
+                else if (input.Part is null)
+                {
+                    // No line break to cut at by range (concatenated JSON, one document): read in order and cut
+                    // between values where it can be (InflatedSplitter), as a large gzip file is.
+                    return [input with { SplitWhenInflated = true }];
                 }
 
                 return parts;

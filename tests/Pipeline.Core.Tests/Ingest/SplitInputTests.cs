@@ -176,6 +176,28 @@ public sealed class SplitInputTests
         Assert.Equal(whole.Stats.EventsWritten, chunked.Stats.EventsWritten);
     }
 
+    [Fact]
+    public async Task RunAsync_LargePlainFileOfConcatenatedEvents_ReadInChunksInOrderWithTheSameRows()
+    {
+        // No line break to cut at by range: the file is read in order and cut between values, as gzip is.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var file = dir.Sub("src/firehose-object");
+        await File.WriteAllTextAsync(file, string.Concat(Enumerable.Range(0, 6000).Select(i => EventBridge(Line(i).TrimEnd('\n')))));
+        var log = new ListLoggerFactory("chunks");
+
+        await new ArchiveIngest(new IngestOptions { Parallelism = 2 }, TimeProvider.System).RunAsync(new IngestRequest(file, dir.Sub("whole")), CancellationToken.None);
+        var chunked = await new ArchiveIngest(new IngestOptions { Parallelism = 2, PartBytes = Part, InflatedPartBytes = 8 * Part }, TimeProvider.System, new Microsoft.Extensions.Logging.Logger<ArchiveIngest>(log))
+            .RunAsync(new IngestRequest(file, dir.Sub("chunked")), CancellationToken.None);
+
+        var line = Assert.Single(log.Lines, l => l.Contains("read in parallel as the file was inflated or read", StringComparison.Ordinal));
+        Assert.Matches(@": (\d{2,}) chunks", line);
+        Assert.Equal(6000, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("chunked"))}"));
+        Assert.Equal(Rows(dir.Sub("whole")), Rows(dir.Sub("chunked")));
+        Assert.Equal(0, chunked.Stats.RejectTotal);
+        Assert.Equal(new FileInfo(file).Length, chunked.Stats.BytesRead);
+    }
+
     [Theory]
     [InlineData(40)] // its garbage is short: the damage falls inside a chunk
     [InlineData(3000)] // its garbage runs past two parts without a cut: the chunk in hand is the last, the rest is read live

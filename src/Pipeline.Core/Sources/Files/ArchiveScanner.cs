@@ -19,8 +19,9 @@ namespace Pipeline.Sources.Files;
 public sealed record ArchiveInput(string Path, string Identity, long Size, long Account, DateOnly? DeliveryDate, ArchivePart? Part = null)
 {
     /// <summary>
-    /// A large gzip file read in chunks of its decompressed bytes as it is inflated (<see cref="InflatedSplitter"/>):
-    /// it is a batch of its own, and each chunk becomes a batch with its own checkpoint.
+    /// A large gzip file read in chunks of its decompressed bytes as it is inflated (<see cref="InflatedSplitter"/>),
+    /// or a large plain file that no line break cuts by range (concatenated JSON) read in chunks in order: it is a
+    /// batch of its own, and each chunk becomes a batch with its own checkpoint.
     /// </summary>
     public bool SplitWhenInflated { get; init; }
 
