@@ -30,6 +30,15 @@ public sealed class InflatedSplitterTests
         return chunks;
     }
 
+    /// <summary>Three gzip members, the middle one damaged halfway (two bytes flipped), read member by member.</summary>
+    private static GzipMembers MiddleMemberDamaged(List<GzipDamage> damage, string first, string middle, string last)
+    {
+        var members = new[] { Gzip(first), Gzip(middle), Gzip(last) };
+        members[1][members[1].Length / 2] ^= 0xFF;
+        members[1][(members[1].Length / 2) + 1] ^= 0xFF;
+        return new GzipMembers(new MemoryStream([.. members.SelectMany(m => m)]), [], damage.Add);
+    }
+
     [Fact]
     public void Next_NdjsonOfManyParts_ChunksJoinToTheInputAndEachHoldsWholeLines()
     {
@@ -70,11 +79,8 @@ public sealed class InflatedSplitterTests
     {
         // A damaged member inflates to garbage until zlib sees the damage: kept small here, the lines around it are
         // whole objects and chunks are cut before and after it.
-        var members = new[] { Gzip(Lines("a", 600)), Gzip(Lines("b", 40)), Gzip(Lines("c", 600)) };
-        members[1][members[1].Length / 2] ^= 0xFF;
-        members[1][(members[1].Length / 2) + 1] ^= 0xFF;
         var damage = new List<GzipDamage>();
-        using var gz = new GzipMembers(new MemoryStream([.. members.SelectMany(m => m)]), [], damage.Add);
+        using var gz = MiddleMemberDamaged(damage, Lines("a", 600), Lines("b", 40), Lines("c", 600));
 
         var chunks = Cut(gz, damage);
 
@@ -122,11 +128,8 @@ public sealed class InflatedSplitterTests
     public void Next_ConcatenatedJsonWithADamagedMember_NoValueCutAfterIt()
     {
         // After a gap in the bytes nothing says whether a "}{" is inside a string: the rest is read live.
-        var members = new[] { Gzip(Concatenated("a", 600)), Gzip(Concatenated("b", 40)), Gzip(Concatenated("c", 900)) };
-        members[1][members[1].Length / 2] ^= 0xFF;
-        members[1][(members[1].Length / 2) + 1] ^= 0xFF;
         var damage = new List<GzipDamage>();
-        using var gz = new GzipMembers(new MemoryStream([.. members.SelectMany(m => m)]), [], damage.Add);
+        using var gz = MiddleMemberDamaged(damage, Concatenated("a", 600), Concatenated("b", 40), Concatenated("c", 900));
 
         var chunks = Cut(gz, damage);
 
