@@ -272,7 +272,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             {
                 // A gzip file is inflated on a thread of its own; a plain one (concatenated JSON no line break cuts) is read as it is.
                 var head = new byte[2];
-                var got = await ReadHeadAsync(stream, head, ct).ConfigureAwait(false);
+                var got = Read(() => stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false));
                 using var inflated = got == 2 && head[0] == 0x1F && head[1] == 0x8B
                     ? (BreakingStream)new InflateAhead(stream, head, d => onDamage(d))
                     : new UnbrokenStream(stream, head[..got]);
@@ -356,18 +356,6 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
             Stats.InputDone(input.Size - counted, fileDone: true);
             Stats.BatchDone();
             Log.InputInflatedInChunks(_log, input.Describe, count, inflatedBytes);
-
-            async Task<int> ReadHeadAsync(Stream from, byte[] head, CancellationToken token)
-            {
-                try
-                {
-                    return await from.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new IngestException($"reading {input.Describe} failed part-way ({e.Message}); its batch is not committed, so run again to read it", e);
-                }
-            }
 
             T Read<T>(Func<T> read)
             {
