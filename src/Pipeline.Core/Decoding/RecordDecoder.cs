@@ -1327,6 +1327,14 @@ internal sealed class RecordDecoder(DecoderLimits limits)
             return false;
         }
 
+        // AWS writes messageType first: anything else (every record and EventBridge event) is not rented a scratch
+        // buffer the size of the window first, and a payload of another order is read by the general path.
+        var first = w[1..].IndexOfAnyExcept(" \t\r\n"u8);
+        if (first < 0 || !w[(1 + first)..].StartsWith("\"messageType\""u8))
+        {
+            return false;
+        }
+
         // Rented per payload, not kept by the decoder: a stream source has a decoder per shard or partition, and a
         // buffer each decoder kept at its largest payload grew memory with the shard count, outside the budget.
         var scratch = ArrayPool<byte>.Shared.Rent(Math.Max(16, w.Length));
