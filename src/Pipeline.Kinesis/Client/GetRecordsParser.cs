@@ -11,10 +11,11 @@ namespace Pipeline.Kinesis.Client;
 /// </summary>
 internal static class GetRecordsParser
 {
-    public static GetRecordsResponse Parse(ReadOnlySpan<byte> json)
+    /// <summary>Parses an answer; its payloads are decoded into a buffer of <paramref name="buffers"/>, given back when the answer is disposed.</summary>
+    public static GetRecordsResponse Parse(ReadOnlySpan<byte> json, AnswerBuffers buffers)
     {
         // Decoded payloads are at most 3/4 of their base64 text, itself part of the answer.
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16, json.Length));
+        var buffer = buffers.Rent(Math.Max(16, json.Length * 3 / 4));
         var used = 0;
         var records = new List<KinesisRecord>();
         string? next = null;
@@ -50,11 +51,11 @@ internal static class GetRecordsParser
                 }
             }
 
-            return new GetRecordsResponse(records, next, behind, buffer);
+            return new GetRecordsResponse(records, next, behind, buffer, buffers);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            buffers.Return(buffer);
             throw;
         }
     }

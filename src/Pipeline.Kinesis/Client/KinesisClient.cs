@@ -24,6 +24,7 @@ public sealed class KinesisClient : IDisposable
     private readonly TimeProvider _time;
     private readonly Uri _endpoint;
     private readonly SemaphoreSlim _answers;
+    private readonly AnswerBuffers _answerBuffers;
 
     public KinesisClient(KinesisClientOptions options, AWSCredentials credentials, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
@@ -33,10 +34,16 @@ public sealed class KinesisClient : IDisposable
         _endpoint = options.ResolveEndpoint();
         _http = JsonRequest.HttpClient(handler, options.RequestTimeout);
         _answers = new SemaphoreSlim(Math.Max(1, options.AnswersInFlight));
+
+        // An answer in flight holds two buffers (its body while it is parsed, its payloads until it is disposed).
+        _answerBuffers = new AnswerBuffers(2 * Math.Max(1, options.AnswersInFlight));
     }
 
     /// <summary>GetRecords answers being read or held right now (at most <see cref="KinesisClientOptions.AnswersInFlight"/>).</summary>
     public int AnswersHeld => Math.Max(1, _options.AnswersInFlight) - _answers.CurrentCount;
+
+    /// <summary>Answer buffers free for the next GetRecords answer (for tests).</summary>
+    internal int FreeAnswerBuffers => _answerBuffers.FreeCount;
 
     /// <summary>Calls made and retries taken, for metrics and tests.</summary>
     public long Retries => Interlocked.Read(ref _retries);
@@ -130,7 +137,7 @@ public sealed class KinesisClient : IDisposable
                 w.WriteString("ShardIterator", shardIterator);
                 w.WriteNumber("Limit", limit);
             },
-            GetRecordsParser.Parse,
+            json => GetRecordsParser.Parse(json, _answerBuffers),
             ct,
             _answers);
 
@@ -250,7 +257,8 @@ public sealed class KinesisClient : IDisposable
             {
                 // GetRecords answers run to 10+ MiB: read into one pooled buffer of the announced length rather than
                 // a growing one copied into a fresh large array on every call.
-                var (content, length) = await ReadBodyAsync(operation, response, requestId, ct).ConfigureAwait(false);
+                var buffers = slots is null ? null : _answerBuffers;
+                var (content, length) = await ReadBodyAsync(operation, response, requestId, buffers, ct).ConfigureAwait(false);
                 try
                 {
                     if (!response.IsSuccessStatusCode)
@@ -276,7 +284,7 @@ public sealed class KinesisClient : IDisposable
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(content);
+                    Return(buffers, content);
                 }
             }
             finally
@@ -289,10 +297,11 @@ public sealed class KinesisClient : IDisposable
         }
     }
 
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(string operation, HttpResponseMessage response, string? requestId, CancellationToken ct)
+    /// <summary>Reads a body into a buffer of <paramref name="buffers"/> (GetRecords answers) or of the shared pool (small answers).</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(string operation, HttpResponseMessage response, string? requestId, AnswerBuffers? buffers, CancellationToken ct)
     {
         var announced = response.Content.Headers.ContentLength;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(announced ?? 16 * 1024, 1024, 64L * 1024 * 1024));
+        var buffer = Rent(buffers, (int)Math.Clamp(announced ?? 16 * 1024, 1024, 64L * 1024 * 1024));
         var length = 0;
         try
         {
@@ -303,9 +312,9 @@ public sealed class KinesisClient : IDisposable
                 {
                     if (length == buffer.Length)
                     {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        var bigger = Rent(buffers, buffer.Length * 2);
                         buffer.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        Return(buffers, buffer);
                         buffer = bigger;
                     }
 
@@ -323,13 +332,27 @@ public sealed class KinesisClient : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Return(buffers, buffer);
             throw new KinesisException(operation, response.StatusCode, KinesisErrors.Network, "response cut off: " + e.Message, requestId, e);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Return(buffers, buffer);
             throw;
+        }
+    }
+
+    private static byte[] Rent(AnswerBuffers? buffers, int minimum) => buffers?.Rent(minimum) ?? ArrayPool<byte>.Shared.Rent(minimum);
+
+    private static void Return(AnswerBuffers? buffers, byte[] buffer)
+    {
+        if (buffers is null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            buffers.Return(buffer);
         }
     }
 

@@ -54,20 +54,32 @@ public sealed record KinesisRecord(string SequenceNumber, string PartitionKey, R
 public sealed record ChildShard(string ShardId, List<string> ParentShards);
 
 /// <summary>
-/// A GetRecords answer. The records' payloads are decoded into one pooled buffer (a busy shard returns thousands of
+/// A GetRecords answer. The records' payloads are decoded into one buffer of the client's (a busy shard returns thousands of
 /// records per call), which <see cref="Dispose"/> gives back: read the records before disposing.
 /// </summary>
-public sealed class GetRecordsResponse(List<KinesisRecord> records, string? nextShardIterator, long? millisBehindLatest, byte[]? buffer) : IDisposable
+public sealed class GetRecordsResponse : IDisposable
 {
-    private byte[]? _buffer = buffer;
+    private readonly AnswerBuffers? _buffers;
+
+    /// <summary>An answer whose payloads point into <paramref name="buffer"/>, given back to <paramref name="buffers"/> on dispose.</summary>
+    internal GetRecordsResponse(List<KinesisRecord> records, string? nextShardIterator, long? millisBehindLatest, byte[]? buffer, AnswerBuffers? buffers)
+    {
+        Records = records;
+        NextShardIterator = nextShardIterator;
+        MillisBehindLatest = millisBehindLatest;
+        _buffer = buffer;
+        _buffers = buffers;
+    }
+
+    private byte[]? _buffer;
     private SemaphoreSlim? _slot;
 
-    public List<KinesisRecord> Records { get; } = records;
+    public List<KinesisRecord> Records { get; }
 
     /// <summary>Null once the shard is closed and read to its end.</summary>
-    public string? NextShardIterator { get; } = nextShardIterator;
+    public string? NextShardIterator { get; }
 
-    public long? MillisBehindLatest { get; } = millisBehindLatest;
+    public long? MillisBehindLatest { get; }
 
     /// <summary>The client's answers-in-flight slot this answer holds until it is disposed.</summary>
     internal void HoldSlot(SemaphoreSlim slot) => _slot = slot;
@@ -76,7 +88,7 @@ public sealed class GetRecordsResponse(List<KinesisRecord> records, string? next
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } b)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(b);
+            _buffers?.Return(b);
         }
 
         Interlocked.Exchange(ref _slot, null)?.Release();

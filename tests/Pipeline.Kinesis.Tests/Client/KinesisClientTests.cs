@@ -134,6 +134,25 @@ public sealed class KinesisClientTests(LocalAws aws)
         Assert.Equal("MalformedResponse", e.ErrorCode);
     }
 
+    [Fact]
+    public async Task GetRecordsAsync_AnswersReadAndDisposedInTurn_ReuseTheClientsTwoBuffers()
+    {
+        const string answer = """{"Records":[{"SequenceNumber":"1","Data":"e30=","PartitionKey":"k"}],"NextShardIterator":"it","MillisBehindLatest":0}""";
+        using var handler = new ScriptedHandler(answer, answer, answer);
+        using var client = new KinesisClient(new KinesisClientOptions { Endpoint = new Uri("http://127.0.0.1:9/"), AnswersInFlight = 2 }, LocalAws.Credentials, handler);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetRecordsAsync("it", 10, CancellationToken.None);
+            Assert.Equal("{}"u8.ToArray(), response.Records.Single().Data.ToArray());
+
+            // The body's buffer is back once parsed; the payloads' buffer comes back with the answer.
+            Assert.Equal(1, client.FreeAnswerBuffers);
+        }
+
+        Assert.Equal(2, client.FreeAnswerBuffers);
+    }
+
     /// <summary>Answers requests from a script and records what was sent.</summary>
     [Fact]
     public async Task GetRecordsAsync_MoreCallsThanAnswersInFlight_WaitsUntilAnAnswerIsDisposed()
