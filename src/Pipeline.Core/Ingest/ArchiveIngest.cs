@@ -9,6 +9,8 @@ using Pipeline.Parquet;
 using Pipeline.Projection;
 using Pipeline.Sources;
 using Pipeline.Sources.Files;
+using Polly;
+using Polly.Retry;
 
 namespace Pipeline.Ingest;
 
@@ -50,6 +52,16 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 {
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
     private readonly MemoryBudget _budget = budget ?? MemoryBudget.FromMiB(options.MemoryBudgetMiB);
+
+    /// <summary>Opening an input is tried again after each of <see cref="OpenRetryDelays"/>: a file being replaced, a flaky mount.</summary>
+    private readonly ResiliencePipeline _openRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<UnauthorizedAccessException>(),
+            MaxRetryAttempts = OpenRetryDelays.Length,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(OpenRetryDelays[Math.Min(args.AttemptNumber, OpenRetryDelays.Length - 1)]),
+        })
+        .Build();
 
     /// <summary>Live counters, readable while <see cref="RunAsync"/> runs.</summary>
     public IngestStats Stats { get; } = new();
@@ -553,7 +565,7 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
         return n == 2 && head[0] == 0x1F && head[1] == 0x8B;
     }
 
-    /// <summary>How often, and after how long, opening an input is tried again: a file being replaced, a flaky mount.</summary>
+    /// <summary>How often, and after how long, opening an input is tried again.</summary>
     private static readonly TimeSpan[] OpenRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
 
     /// <summary>
@@ -611,24 +623,17 @@ public sealed class ArchiveIngest(IngestOptions options, TimeProvider time, ILog
 
     private async Task<Stream?> OpenAsync(ArchiveInput input, RunContext run, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
-            {
-                var stream = await run.Store.OpenAsync(input, ct).ConfigureAwait(false);
-                return input.Part is { } part ? new RangeStream(stream, part.Start, part.Length) : stream;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                if (attempt >= OpenRetryDelays.Length)
-                {
-                    run.Unreadable[ArchiveScanner.CheckpointKey(input, run.FilterText)] = new UnreadableInput(input.Describe, e.Message);
-                    Log.InputUnreadable(_log, input.Describe, attempt + 1, e.Message);
-                    return null;
-                }
-
-                await Task.Delay(OpenRetryDelays[attempt], time, ct).ConfigureAwait(false);
-            }
+            var stream = await _openRetry.ExecuteAsync(static (state, token) => new ValueTask<Stream>(state.Store.OpenAsync(state.input, token)), (run.Store, input), ct)
+                .ConfigureAwait(false);
+            return input.Part is { } part ? new RangeStream(stream, part.Start, part.Length) : stream;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Unreadable[ArchiveScanner.CheckpointKey(input, run.FilterText)] = new UnreadableInput(input.Describe, e.Message);
+            Log.InputUnreadable(_log, input.Describe, OpenRetryDelays.Length + 1, e.Message);
+            return null;
         }
     }
 
