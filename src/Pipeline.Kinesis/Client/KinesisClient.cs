@@ -6,6 +6,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Pipeline.Aws;
+using Polly;
+using Polly.Retry;
 
 namespace Pipeline.Kinesis.Client;
 
@@ -25,6 +27,7 @@ public sealed class KinesisClient : IDisposable
     private readonly Uri _endpoint;
     private readonly SemaphoreSlim _answers;
     private readonly AnswerBuffers _answerBuffers;
+    private readonly ResiliencePipeline _retry;
 
     public KinesisClient(KinesisClientOptions options, AWSCredentials credentials, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
@@ -37,6 +40,24 @@ public sealed class KinesisClient : IDisposable
 
         // An answer in flight holds two buffers (its body while it is parsed, its payloads until it is disposed).
         _answerBuffers = new AnswerBuffers(2 * Math.Max(1, options.AnswersInFlight));
+
+        // Throttling, 5xx and network errors: exponential backoff with jitter, each attempt signed anew.
+        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<KinesisException>(e => e.IsRetryable),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                Delay = options.BaseBackoff,
+                MaxDelay = options.MaxBackoff,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                OnRetry = _ =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    return default;
+                },
+            })
+            .Build();
     }
 
     /// <summary>GetRecords answers being read or held right now (at most <see cref="KinesisClientOptions.AnswersInFlight"/>).</summary>
@@ -216,18 +237,8 @@ public sealed class KinesisClient : IDisposable
     private async Task<T> CallParsedAsync<T>(string operation, Action<Utf8JsonWriter> body, Parse<T> parse, CancellationToken ct, SemaphoreSlim? slots = null)
     {
         var payload = JsonRequest.Body(body);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await SendOnceAsync(operation, payload, parse, slots, ct).ConfigureAwait(false);
-            }
-            catch (KinesisException e) when (e.IsRetryable && attempt < _options.MaxAttempts)
-            {
-                Interlocked.Increment(ref _retries);
-                await Task.Delay(Backoff.Jittered(attempt, _options.BaseBackoff, _options.MaxBackoff), _time, ct).ConfigureAwait(false);
-            }
-        }
+        return await _retry.ExecuteAsync(
+            async token => await SendOnceAsync(operation, payload, parse, slots, token).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ public sealed class KinesisClientOptions
     /// <summary>Attempts for a retryable error (throttling, 5xx, network) before it is surfaced.</summary>
     public int MaxAttempts { get; set; } = 8;
 
-    /// <summary>First backoff; doubled per attempt, with full jitter.</summary>
+    /// <summary>First backoff; about doubled per attempt, with jitter (Polly's exponential backoff), up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Largest backoff.</summary>
