@@ -24,14 +24,14 @@ var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0",
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
 if (args.Contains("--kinesis"))
 {
-    // Stream benchmark: --kinesis [--events 200000] [--shards 4] [--budget 192] (peak RSS stays near the budget at any shard count)
-    return KinesisBench.Run(Arg("--events", 200_000), Arg("--shards", 4), Arg("--budget", 192), work, cli, Measure);
+    // Stream benchmark: --kinesis [--events 200000] [--shards 4[,16,64]] [--budget 192] (peak RSS stays near the budget at any shard count)
+    return StreamBenchEvents.Sweep("shards", Counts("--shards", 4), (n, measure) => KinesisBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
 }
 
 if (args.Contains("--kafka"))
 {
-    // Stream benchmark: --kafka [--events 200000] [--partitions 16] [--budget 192] (librdkafka's mock cluster in this process)
-    return KafkaBench.Run(Arg("--events", 200_000), Arg("--partitions", 16), Arg("--budget", 192), work, cli, Measure);
+    // Stream benchmark: --kafka [--events 200000] [--partitions 16[,64]] [--budget 192] (librdkafka's mock cluster in this process)
+    return StreamBenchEvents.Sweep("partitions", Counts("--partitions", 16), (n, measure) => KafkaBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
 }
 
 if (args.Contains("--small-files"))
@@ -281,6 +281,8 @@ static string FindRepo()
 }
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+
+int[] Counts(string name, int fallback) => [.. ArgText(name, fallback.ToString(CultureInfo.InvariantCulture)).Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))];
 
 string ArgText(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
 

@@ -26,6 +26,47 @@ internal static class StreamBenchEvents
         "{\"version\":\"0\",\"id\":\"x\",\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.cloudtrail\",\"detail\":" + record + "}");
 
     /// <summary>
+    /// Runs a stream benchmark once per count of shards or partitions (<c>--shards 4,16,64</c>) and, for more than
+    /// one, ends with the stream ingests' peak RSS and CPU by count: what issue 12's one memory budget promises is
+    /// that peak RSS does not grow with it. Returns the first non-zero exit code of a run, else 0.
+    /// </summary>
+    public static int Sweep(string unit, IReadOnlyList<int> counts, Func<int, Func<string, string[], Measurement>, int> run, Func<string, string[], Measurement> measure)
+    {
+        var rows = new List<(int Count, Measurement Stream)>();
+        var code = 0;
+        foreach (var count in counts)
+        {
+            Measurement? stream = null;
+            var result = run(count, (file, args) =>
+            {
+                var m = measure(file, args);
+                stream ??= m; // the stream ingest runs first, then the same events as files
+                return m;
+            });
+            code = code != 0 ? code : result;
+            if (stream is not null)
+            {
+                rows.Add((count, stream));
+            }
+        }
+
+        if (rows.Count > 1)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine($"| {unit} | stream ingest peak RSS MiB | CPU s | wall s |");
+            Console.WriteLine("|---:|---:|---:|---:|");
+            foreach (var (count, m) in rows)
+            {
+                Console.WriteLine(string.Create(inv, $"| {count} | {m.PeakRssMiB:F0} | {m.Cpu.TotalSeconds:F1} | {m.Wall.TotalSeconds:F1} |"));
+            }
+
+            Console.WriteLine(string.Create(inv, $"peak RSS from {rows.Min(r => r.Stream.PeakRssMiB):F0} to {rows.Max(r => r.Stream.PeakRssMiB):F0} MiB over {rows.Min(r => r.Count)}–{rows.Max(r => r.Count)} {unit}"));
+        }
+
+        return code;
+    }
+
+    /// <summary>
     /// Ingests the stream (then the same events as files) in child processes, prints both rows of the table and the
     /// per-CPU-second ratio, and returns 1 when the two lakes' row counts differ.
     /// </summary>
