@@ -3,7 +3,6 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Pipeline.Aws;
 using Polly;
-using Polly.Retry;
 
 namespace Pipeline.Athena.Client;
 
@@ -30,22 +29,7 @@ public sealed class AthenaClient : IDisposable
         _time = time ?? TimeProvider.System;
         _endpoint = options.ResolveEndpoint();
         _http = JsonRequest.HttpClient(handler, options.RequestTimeout);
-        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<AthenaException>(e => e.IsRetryable),
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                Delay = options.BaseBackoff,
-                MaxDelay = options.MaxBackoff,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                OnRetry = _ =>
-                {
-                    Interlocked.Increment(ref _retries);
-                    return default;
-                },
-            })
-            .Build();
+        _retry = JsonRetry.Create<AthenaException>(options.MaxAttempts, options.BaseBackoff, options.MaxBackoff, e => e.IsRetryable, () => Interlocked.Increment(ref _retries), _time);
     }
 
     /// <summary>Requests retried (throttling, 5xx, network), for progress and tests.</summary>

@@ -7,7 +7,6 @@ using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Pipeline.Aws;
 using Polly;
-using Polly.Retry;
 
 namespace Pipeline.Kinesis.Client;
 
@@ -41,23 +40,7 @@ public sealed class KinesisClient : IDisposable
         // An answer in flight holds two buffers (its body while it is parsed, its payloads until it is disposed).
         _answerBuffers = new AnswerBuffers(2 * Math.Max(1, options.AnswersInFlight));
 
-        // Throttling, 5xx and network errors: exponential backoff with jitter, each attempt signed anew.
-        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<KinesisException>(e => e.IsRetryable),
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                Delay = options.BaseBackoff,
-                MaxDelay = options.MaxBackoff,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                OnRetry = _ =>
-                {
-                    Interlocked.Increment(ref _retries);
-                    return default;
-                },
-            })
-            .Build();
+        _retry = JsonRetry.Create<KinesisException>(options.MaxAttempts, options.BaseBackoff, options.MaxBackoff, e => e.IsRetryable, () => Interlocked.Increment(ref _retries), _time);
     }
 
     /// <summary>GetRecords answers being read or held right now (at most <see cref="KinesisClientOptions.AnswersInFlight"/>).</summary>
