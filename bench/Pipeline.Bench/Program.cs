@@ -25,13 +25,13 @@ Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Releas
 if (args.Contains("--kinesis"))
 {
     // Stream benchmark: --kinesis [--events 200000] [--shards 4[,16,64]] [--budget 192] (peak RSS stays near the budget at any shard count)
-    return StreamBenchEvents.Sweep("shards", Counts("--shards", 4), (n, measure) => KinesisBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
+    return StreamBenchEvents.Sweep("shards", Counts(ArgText("--shards", "4")), (n, measure) => KinesisBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
 }
 
 if (args.Contains("--kafka"))
 {
     // Stream benchmark: --kafka [--events 200000] [--partitions 16[,64]] [--budget 192] (librdkafka's mock cluster in this process)
-    return StreamBenchEvents.Sweep("partitions", Counts("--partitions", 16), (n, measure) => KafkaBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
+    return StreamBenchEvents.Sweep("partitions", Counts(ArgText("--partitions", "16")), (n, measure) => KafkaBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
 }
 
 if (args.Contains("--small-files"))
@@ -282,7 +282,7 @@ static string FindRepo()
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 
-int[] Counts(string name, int fallback) => [.. ArgText(name, fallback.ToString(CultureInfo.InvariantCulture)).Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))];
+int[] Counts(string list) => [.. list.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))];
 
 string ArgText(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
 
