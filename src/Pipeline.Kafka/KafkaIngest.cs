@@ -50,13 +50,18 @@ public sealed record KafkaResult(KafkaStats Stats, TimeSpan Elapsed, bool Stoppe
 public sealed class KafkaIngestException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Reads a Kafka topic into the lake as a member of a consumer group. Each assigned partition has its own batch
-/// (a <see cref="StreamPump"/>, as every stream source); a batch is flushed by size, by age, on revocation and at shutdown: its files are
-/// synced with a manifest, then the partition's offset is committed synchronously (the commit point), then the files
-/// are renamed into the table. Offsets are never committed automatically. On assignment, a partition's staging is
-/// recovered against its committed offset, so a consumer killed at any moment is finished by the partition's next
-/// owner without loss or a second copy. A lost partition's buffers are dropped (its next owner re-reads them).
+/// Reads a Kafka topic into the lake as a member of a consumer group. The consumer's partitions share one batch
+/// (a shared <see cref="StreamPump"/>), so that each lake partition gets one file per flush, however many Kafka
+/// partitions the consumer holds. A batch is flushed by size, by age, on revocation and at shutdown: its files are
+/// synced with a manifest naming each partition's last offset, then the offsets of all its partitions are committed
+/// in one synchronous OffsetCommit (the commit point; the group coordinator writes them together), then the files
+/// are renamed into the table. Offsets are never committed automatically. On assignment, every batch any member left
+/// staged that holds the partition is resolved against the committed offsets before the partition is read, so a
+/// consumer killed at any moment is finished by its partitions' next owners without loss or a second copy. When a
+/// partition is lost, or a batch cannot be committed, the whole batch is dropped and its other partitions are read
+/// again from where it began.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The pump lives for one run and is disposed when the run ends.")]
 public sealed partial class KafkaIngest(
     KafkaSourceOptions options, IngestOptions ingest, ILakeSink lake, TimeProvider time, ILogger<KafkaIngest>? logger = null, MemoryBudget? budget = null)
 {
@@ -75,13 +80,20 @@ public sealed partial class KafkaIngest(
         })
         .Build();
     private readonly ILogger _log = (ILogger?)logger ?? NullLogger.Instance;
-    private readonly Dictionary<TopicPartition, StreamPump> _partitions = [];
     private readonly string _member = StagingArea.SafeName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
+
+    /// <summary>The partitions assigned to this consumer, each with its name in batches and stats and its input prefix.</summary>
+    private readonly Dictionary<TopicPartition, (string Name, string Prefix)> _assigned = [];
+    private readonly HashSet<TopicPartition> _atEnd = [];
+
+    /// <summary>Partitions of a batch dropped in a callback, to be read again from where it began once the callback returned.</summary>
+    private readonly List<TopicPartitionOffset> _rewind = [];
+    private StreamPump? _pump;
     private Error? _fatal;
     private IProducer<byte[]?, byte[]?>? _deadLetters;
 
-    /// <summary>Dead letters whose delivery report was an error, by the partition they came from.</summary>
-    private readonly ConcurrentDictionary<TopicPartition, int> _deadLetterFailures = new();
+    /// <summary>Dead letters whose delivery report was an error since the last commit (each belongs to the open batch or a dropped one).</summary>
+    private int _deadLetterFailures;
 
     /// <summary>
     /// Batches dropped and not yet written since, by partition: the last offset they held and what the stop reports.
@@ -98,10 +110,20 @@ public sealed partial class KafkaIngest(
     public Task<KafkaResult> RunAsync(CancellationToken stop) =>
         Task.Factory.StartNew(() => Run(stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>Where each member stages its batches: a folder per member.</summary>
+    private string MembersStaging => Path.Combine(lake.Local.StagingDirectory, "kafka", StagingArea.SafeName(options.Topic), "members");
+
+    /// <summary>A member's staging folder with no batch and nothing written for this long belongs to a member that died.</summary>
+    private TimeSpan AbandonedAfter => TimeSpan.FromHours(1) + (2 * options.FlushAge);
+
     private KafkaResult Run(CancellationToken stop)
     {
         var started = time.GetTimestamp();
         LogStarting(_log, options.Topic, options.Group, options.BootstrapServers, lake.Describe);
+
+        // One batch and one share of the memory budget for every partition this consumer holds.
+        _pump = new StreamPump(
+            lake, Path.Combine(MembersStaging, _member), $"kafka-{StagingArea.SafeName(options.Topic)}", ingest, _policy, _budget, Stats, _member, time, _member, shared: true);
         using var consumer = BuildConsumer();
         if (options.DeadLetterTopic is not null)
         {
@@ -113,6 +135,7 @@ public sealed partial class KafkaIngest(
         var stoppedIdle = false;
         var unwritten = new List<string>();
         var lastAgeCheck = time.GetTimestamp();
+        var closed = false;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -133,27 +156,30 @@ public sealed partial class KafkaIngest(
                     continue;
                 }
 
-                if (result is not null && _partitions.TryGetValue(result.TopicPartition, out var writer))
+                if (Rewind(consumer, result?.TopicPartition))
+                {
+                    // The message is of a partition just sent back to where a dropped batch began.
+                    result = null;
+                }
+
+                if (result is not null && _assigned.TryGetValue(result.TopicPartition, out var partition))
                 {
                     if (result.IsPartitionEOF)
                     {
                         _atEnd.Add(result.TopicPartition);
-                        if (writer.FlushDue(caughtUp: true))
+                        if (_pump.FlushDue(AllAtEnd))
                         {
-                            Commit(consumer, result.TopicPartition);
+                            Commit(consumer);
                         }
-
-                        writer.Polled(caughtUp: true);
                     }
                     else
                     {
                         quietSince = null;
                         _atEnd.Remove(result.TopicPartition);
-                        Append(writer, result);
-                        writer.Polled(caughtUp: false);
-                        if (writer.FlushDue(caughtUp: false))
+                        Append(partition, result);
+                        if (_pump.FlushDue(caughtUp: false))
                         {
-                            Commit(consumer, result.TopicPartition);
+                            Commit(consumer);
                         }
                     }
                 }
@@ -161,22 +187,17 @@ public sealed partial class KafkaIngest(
                 if (time.GetElapsedTime(lastAgeCheck) >= TimeSpan.FromMilliseconds(250))
                 {
                     lastAgeCheck = time.GetTimestamp();
-                    foreach (var (tp, w) in _partitions.Where(p => p.Value.FlushDue(_atEnd.Contains(p.Key))).ToList())
+                    if (_pump.FlushDue(AllAtEnd))
                     {
-                        Commit(consumer, tp);
-                        w.Polled(_atEnd.Contains(tp));
+                        Commit(consumer);
                     }
 
-                    // A partition assigned since gives every other one a smaller share: those over theirs flush down.
-                    foreach (var w in _partitions.Values)
-                    {
-                        w.Relieve();
-                    }
+                    _pump.Relieve();
                 }
 
                 if (options.UntilIdle is { } idle)
                 {
-                    var quiet = Started && _partitions.Values.All(w => w.IdleSince is not null);
+                    var quiet = Started && AllAtEnd && !_pump.HasBatch;
                     if (!quiet)
                     {
                         quietSince = null;
@@ -191,32 +212,45 @@ public sealed partial class KafkaIngest(
             }
 
             // Graceful: flush and commit everything, then leave the group (its revocation finds nothing left).
-            foreach (var tp in _partitions.Keys.ToList())
-            {
-                Commit(consumer, tp);
-            }
+            Commit(consumer);
 
             // A batch dropped earlier and not read and written again since is as unwritten as one dropped just now.
             unwritten.AddRange(_dropped.OrderBy(d => d.Key.Topic, StringComparer.Ordinal).ThenBy(d => d.Key.Partition.Value).Select(d => d.Value.Why));
 
             consumer.Close();
+            closed = true;
         }
         finally
         {
-            foreach (var w in _partitions.Values)
+            // Failed: the open batch is dropped, and the consumer still leaves its group, so that its partitions go
+            // to other members now rather than after the session times out (their revocation finds no batch).
+            _pump.Dispose();
+            if (!closed)
             {
-                w.Dispose();
+                LeaveAfterFailure(consumer);
             }
 
-            _partitions.Clear();
+            _assigned.Clear();
             _deadLetters?.Dispose();
         }
 
         return new KafkaResult(Stats, time.GetElapsedTime(started), stoppedIdle, unwritten);
     }
 
-    private readonly HashSet<TopicPartition> _atEnd = [];
-    private readonly Dictionary<TopicPartition, string> _inputPrefixes = [];
+    private void LeaveAfterFailure(IConsumer<Ignore, byte[]> consumer)
+    {
+        try
+        {
+            consumer.Close();
+        }
+        catch (KafkaException e)
+        {
+            LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+        }
+    }
+
+    /// <summary>Every assigned partition read to its end (at least one assigned).</summary>
+    private bool AllAtEnd => _assigned.Count > 0 && _assigned.Keys.All(_atEnd.Contains);
 
     private IConsumer<Ignore, byte[]> BuildConsumer()
     {
@@ -242,25 +276,14 @@ public sealed partial class KafkaIngest(
             })
             .SetPartitionsRevokedHandler((c, parts) =>
             {
+                // The batch holds the revoked partitions and maybe others: all of it is committed before any goes.
+                Commit(c);
                 foreach (var tpo in parts)
                 {
-                    Commit(c, tpo.TopicPartition);
                     Release(tpo.TopicPartition);
                 }
             })
-            .SetPartitionsLostHandler((_, parts) =>
-            {
-                foreach (var tpo in parts)
-                {
-                    if (_partitions.TryGetValue(tpo.TopicPartition, out var w))
-                    {
-                        w.Abandon();
-                    }
-
-                    LogLost(_log, tpo.TopicPartition.ToString());
-                    Release(tpo.TopicPartition);
-                }
-            })
+            .SetPartitionsLostHandler((_, parts) => Lost([.. parts.Select(p => p.TopicPartition)]))
             .SetErrorHandler((_, e) =>
             {
                 if (e.IsFatal)
@@ -296,58 +319,138 @@ public sealed partial class KafkaIngest(
         return config;
     }
 
+    /// <summary>A partition's name in shared batches' manifests and in the stats: <c>topic/partition</c>.</summary>
+    private static string NameOf(TopicPartition tp) => string.Create(CultureInfo.InvariantCulture, $"{tp.Topic}/{tp.Partition.Value}");
+
+    /// <summary>The partition a name of <see cref="NameOf"/> stands for.</summary>
+    private static TopicPartition PartitionOf(string name)
+    {
+        var slash = name.LastIndexOf('/');
+        return new TopicPartition(name[..slash], new Partition(int.Parse(name.AsSpan(slash + 1), CultureInfo.InvariantCulture)));
+    }
+
     private void Assign(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
     {
         var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
+        var name = NameOf(tp);
+
+        // Batches of this partition alone, as members staged them before batches were shared.
+        int finished = 0, discarded = 0;
         var staging = PartitionStaging(tp);
-        // Every assigned partition holds an equal share of the process's one memory budget.
-        var writer = new StreamPump(
-            lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats, tp.ToString(), time, _member);
-        var (finished, discarded) = InCallback(writer.RecoverAsync(staging, last => Covers(committed, last), CancellationToken.None));
+        if (lake.IsObjectStore || Directory.Exists(staging))
+        {
+            using var legacy = new StreamPump(
+                lake, Path.Combine(staging, _member), $"kafka-{StagingArea.SafeName(tp.Topic)}-{tp.Partition.Value}", ingest, _policy, _budget, Stats, name, time, _member);
+            (finished, discarded) = InCallback(legacy.RecoverAsync(staging, last => Covers(committed, last), CancellationToken.None));
+        }
+
+        // Shared batches of any member that hold this partition, before anyone reads it past them: each is published
+        // when the committed offset of any of its partitions covers it (they were committed together), else removed.
+        var shared = InCallback(_pump!.ResolveAsync(
+            MembersStaging,
+            partitions => ValueTask.FromResult(partitions.ContainsKey(name) ? (AnyCovered(consumer, partitions) ? StagedDecision.Publish : StagedDecision.Discard) : StagedDecision.Keep),
+            AbandonedAfter,
+            CancellationToken.None));
+        finished += shared.Finished;
+        discarded += shared.Discarded;
         if (finished + discarded > 0)
         {
             LogRecovered(_log, tp.ToString(), finished, discarded);
         }
 
-        if (_partitions.Remove(tp, out var previous))
-        {
-            previous.Dispose();
-        }
-
-        _partitions[tp] = writer;
-        Stats.Hold(tp.ToString(), time.GetUtcNow());
-        Stats.OnAssigned(tp.ToString());
+        _assigned[tp] = (name, string.Create(CultureInfo.InvariantCulture, $"kafka:{tp.Topic}/{tp.Partition.Value}/"));
+        _atEnd.Remove(tp);
+        Stats.Hold(name, time.GetUtcNow());
+        Stats.OnAssigned(name);
         Started = true;
         LogAssigned(_log, tp.ToString(), committed.ToString());
     }
 
+    /// <summary>Whether the committed offset of any of a staged batch's partitions covers the batch.</summary>
+    private static bool AnyCovered(IConsumer<Ignore, byte[]> consumer, IReadOnlyDictionary<string, string> partitions)
+    {
+        var committed = consumer.Committed([.. partitions.Keys.Select(PartitionOf)], TimeSpan.FromSeconds(30));
+        return committed.Any(c => Covers(c.Offset, partitions[NameOf(c.TopicPartition)]));
+    }
+
     private void Release(TopicPartition tp)
     {
-        if (_partitions.Remove(tp, out var writer))
+        if (_assigned.Remove(tp, out var partition))
         {
-            writer.Dispose();
+            Stats.Release(partition.Name);
         }
 
         _atEnd.Remove(tp);
+        _rewind.RemoveAll(r => r.TopicPartition == tp);
 
         // Its next owner reads from the committed offset, so what this member dropped is that owner's to write.
         _dropped.Remove(tp);
-        Stats.Release(tp.ToString());
     }
 
-    private void Append(StreamPump writer, ConsumeResult<Ignore, byte[]> result)
+    /// <summary>
+    /// Lost partitions (the member was fenced): the batch holding them is dropped whole, their next owners read them
+    /// from the committed offsets, and this consumer reads its other partitions of the batch again from where it began.
+    /// </summary>
+    private void Lost(IReadOnlyList<TopicPartition> lost)
+    {
+        var open = _pump!.OpenPartitions.ToList();
+        _pump.Abandon();
+        foreach (var tp in lost)
+        {
+            LogLost(_log, tp.ToString());
+            Release(tp);
+        }
+
+        foreach (var (name, span) in open)
+        {
+            var tp = PartitionOf(name);
+            if (_assigned.ContainsKey(tp))
+            {
+                _rewind.Add(new TopicPartitionOffset(tp, long.Parse(span.First, CultureInfo.InvariantCulture)));
+            }
+        }
+    }
+
+    /// <summary>Seeks the partitions of a batch dropped in a callback back to where it began; true when <paramref name="consumed"/> is one of them.</summary>
+    private bool Rewind(IConsumer<Ignore, byte[]> consumer, TopicPartition? consumed)
+    {
+        if (_rewind.Count == 0)
+        {
+            return false;
+        }
+
+        var hit = false;
+        foreach (var tpo in _rewind)
+        {
+            hit |= tpo.TopicPartition == consumed;
+            Seek(consumer, tpo);
+        }
+
+        _rewind.Clear();
+        return hit;
+    }
+
+    private void Seek(IConsumer<Ignore, byte[]> consumer, TopicPartitionOffset tpo)
+    {
+        try
+        {
+            consumer.Seek(tpo);
+            _atEnd.Remove(tpo.TopicPartition);
+        }
+        catch (KafkaException e)
+        {
+            // Not assigned any more: its next owner starts at the committed offset.
+            LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+        }
+    }
+
+    private void Append((string Name, string Prefix) partition, ConsumeResult<Ignore, byte[]> result)
     {
         var value = result.Message.Value ?? [];
         var position = result.Offset.Value.ToString("D20", CultureInfo.InvariantCulture);
-        if (!_inputPrefixes.TryGetValue(result.TopicPartition, out var prefix))
-        {
-            prefix = string.Create(CultureInfo.InvariantCulture, $"kafka:{result.Topic}/{result.Partition.Value}/");
-            _inputPrefixes[result.TopicPartition] = prefix;
-        }
-
-        var input = new InputContext(prefix, Suffix: result.Offset.Value.ToString(CultureInfo.InvariantCulture));
-        var rejected = writer.Append(value, position, input);
-        writer.PublishCounts();
+        var input = new InputContext(partition.Prefix, Suffix: result.Offset.Value.ToString(CultureInfo.InvariantCulture));
+        var rejected = _pump!.Append(value, partition.Name, position, input);
+        _pump.PublishCounts();
         Stats.Read(1, value.Length);
         if (rejected is not null && _deadLetters is not null)
         {
@@ -368,7 +471,7 @@ public sealed partial class KafkaIngest(
             catch (KafkaException e)
             {
                 // Refused before it was queued (the topic is known to fail, the queue is full): the same as a failed delivery.
-                _deadLetterFailures.AddOrUpdate(source, 1, (_, n) => n + 1);
+                Interlocked.Increment(ref _deadLetterFailures);
                 LogDeadLetterFailed(_log, source.ToString(), e.Error.Code.ToString(), e.Error.Reason);
             }
         }
@@ -379,7 +482,7 @@ public sealed partial class KafkaIngest(
     {
         if (report.Error.IsError)
         {
-            _deadLetterFailures.AddOrUpdate(source, 1, (_, n) => n + 1);
+            Interlocked.Increment(ref _deadLetterFailures);
             LogDeadLetterFailed(_log, source.ToString(), report.Error.Code.ToString(), report.Error.Reason);
         }
         else
@@ -389,12 +492,13 @@ public sealed partial class KafkaIngest(
     }
 
     /// <summary>
-    /// Makes the partition's batch durable, then commits the offset after it, then publishes the files. Returns null,
-    /// or what was not written when the batch had to be dropped (it is read again from the committed offset).
+    /// Makes the open batch durable, then commits the offsets after it of all its partitions at once, then publishes
+    /// the files. Returns null, or what was not written when the batch had to be dropped (it is read again from the
+    /// committed offsets).
     /// </summary>
-    private string? Commit(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
+    private string? Commit(IConsumer<Ignore, byte[]> consumer)
     {
-        if (!_partitions.TryGetValue(tp, out var pump) || !pump.HasBatch)
+        if (_pump is not { HasBatch: true } pump)
         {
             return null;
         }
@@ -407,57 +511,131 @@ public sealed partial class KafkaIngest(
             {
                 staged = batch;
 
-                // Dead letters of the batch are delivered before its offset moves: every one acknowledged, none failed.
+                // Dead letters of the batch are delivered before its offsets move: every one acknowledged, none failed.
                 if (_deadLetters is not null)
                 {
                     var undelivered = _deadLetters.Flush(TimeSpan.FromSeconds(30));
-                    var failed = _deadLetterFailures.TryRemove(tp, out var n) ? n : 0;
+                    var failed = Interlocked.Exchange(ref _deadLetterFailures, 0);
                     if (undelivered > 0 || failed > 0)
                     {
-                        LogDeadLettersNotWritten(_log, tp.ToString(), failed, undelivered);
+                        LogDeadLettersNotWritten(_log, Describe(batch), failed, undelivered);
                         refused = $"{failed} dead letters failed, {undelivered} undelivered";
                         return Task.FromResult(false);
                     }
                 }
 
-                var next = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture) + 1;
-                _commitRetry.Execute(() => consumer.Commit([new TopicPartitionOffset(tp, next)]));
+                var offsets = batch.Partitions!.Select(p => new TopicPartitionOffset(PartitionOf(p.Key), long.Parse(p.Value.Last, CultureInfo.InvariantCulture) + 1)).ToList();
+                _commitRetry.Execute(() => consumer.Commit(offsets));
                 return Task.FromResult(true);
             }, CancellationToken.None));
 
             if (committed is null)
             {
-                return Dropped(tp, staged!, Drop(consumer, tp, pump, staged!, refused!));
+                // Refused: the pump removed the staged batch.
+                return Drop(consumer, staged!, refused!, settled: true);
             }
 
-            var last = long.Parse(committed.LastPosition, CultureInfo.InvariantCulture);
-            if (_dropped.TryGetValue(tp, out var dropped) && last >= dropped.Last)
+            foreach (var (name, span) in committed.Partitions!)
             {
-                _dropped.Remove(tp);
+                var tp = PartitionOf(name);
+                if (_dropped.TryGetValue(tp, out var dropped) && long.Parse(span.Last, CultureInfo.InvariantCulture) >= dropped.Last)
+                {
+                    _dropped.Remove(tp);
+                }
             }
 
-            LogCommitted(_log, tp.ToString(), long.Parse(committed.LastPosition, CultureInfo.InvariantCulture) + 1, committed.Messages, committed.Files);
+            LogCommitted(_log, committed.Partitions.Count, committed.Messages, committed.Files);
             return null;
         }
         catch (KafkaException e) when (staged is not null)
         {
-            // Whether the offset moved is not known: the staged batch is resolved against the committed offset.
-            LogCommitFailed(_log, tp.ToString(), e.Error.Code.ToString(), e.Error.Reason);
-            return Dropped(tp, staged, Drop(consumer, tp, pump, staged, $"offset commit failed: {e.Error.Code}"));
+            // Whether the offsets moved is not known: the staged batch is resolved against the committed offsets.
+            LogCommitFailed(_log, Describe(staged), e.Error.Code.ToString(), e.Error.Reason);
+            return Drop(consumer, staged, $"offset commit failed: {e.Error.Code}", settled: false);
         }
     }
 
-    /// <summary>Remembers a dropped batch until a later commit covers it (null: the drop found it written after all).</summary>
-    private string? Dropped(TopicPartition tp, PreparedBatch batch, string? why)
+    private static string Describe(PreparedBatch batch) => string.Join(", ", batch.Partitions!.Keys.Order(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The batch's offsets did not move (or may not have). Unless <paramref name="settled"/>, the staged batch is
+    /// published when a committed offset covers it (and the offsets of its other partitions still held are committed
+    /// after it) or removed; the partitions it holds are read again from their committed offsets, here or by their next owners.
+    /// </summary>
+    private string? Drop(IConsumer<Ignore, byte[]> consumer, PreparedBatch batch, string why, bool settled)
     {
-        if (why is not null)
+        var spans = batch.Partitions!;
+        List<TopicPartitionOffset> committed;
+        try
         {
-            var last = long.Parse(batch.LastPosition, CultureInfo.InvariantCulture);
-            _dropped[tp] = (_dropped.TryGetValue(tp, out var before) ? Math.Max(before.Last, last) : last, why);
-            Stats.Drop();
+            committed = consumer.Committed([.. spans.Keys.Select(PartitionOf)], TimeSpan.FromSeconds(30));
+        }
+        catch (KafkaException e)
+        {
+            // Not known now: the staged batch is left for the partitions' next owners, who resolve it before reading.
+            LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
+            return Unwritten(batch, why, _ => "the committed offset");
         }
 
-        return why;
+        var covered = !settled && committed.Any(c => Covers(c.Offset, spans[NameOf(c.TopicPartition)].Last));
+        if (!settled)
+        {
+            InCallback(SettleAsync(batch, covered));
+        }
+
+        if (covered)
+        {
+            // Written after all: the partitions whose offsets did not move (and are still held) move now, else they are read twice.
+            var behind = committed
+                .Where(c => !Covers(c.Offset, spans[NameOf(c.TopicPartition)].Last) && _assigned.ContainsKey(c.TopicPartition))
+                .Select(c => new TopicPartitionOffset(c.TopicPartition, long.Parse(spans[NameOf(c.TopicPartition)].Last, CultureInfo.InvariantCulture) + 1))
+                .ToList();
+            try
+            {
+                if (behind.Count > 0)
+                {
+                    consumer.Commit(behind);
+                }
+            }
+            catch (KafkaException e)
+            {
+                LogCommitFailed(_log, string.Join(", ", behind.Select(b => NameOf(b.TopicPartition))), e.Error.Code.ToString(), e.Error.Reason);
+                foreach (var c in committed.Where(c => behind.Any(b => b.TopicPartition == c.TopicPartition)))
+                {
+                    Seek(consumer, new TopicPartitionOffset(c.TopicPartition, c.Offset == Offset.Unset ? Offset.Beginning : c.Offset));
+                }
+            }
+
+            return null;
+        }
+
+        foreach (var c in committed.Where(c => _assigned.ContainsKey(c.TopicPartition)))
+        {
+            Seek(consumer, new TopicPartitionOffset(c.TopicPartition, c.Offset == Offset.Unset ? Offset.Beginning : c.Offset));
+        }
+
+        var from = committed.ToDictionary(c => NameOf(c.TopicPartition), c => c.Offset);
+        return Unwritten(batch, why, name => from[name] == Offset.Unset ? "the start" : $"offset {from[name].Value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private Task SettleAsync(PreparedBatch batch, bool committed) => _pump!.SettleAsync(batch, committed, CancellationToken.None);
+
+    /// <summary>Remembers each partition of a dropped batch until a later commit covers it; returns what the stop reports.</summary>
+    private string Unwritten(PreparedBatch batch, string why, Func<string, string> from)
+    {
+        var lines = new List<string>();
+        foreach (var (name, span) in batch.Partitions!.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var tp = PartitionOf(name);
+            var last = long.Parse(span.Last, CultureInfo.InvariantCulture);
+            var line = string.Create(
+                CultureInfo.InvariantCulture, $"{tp}: {span.Messages} messages up to offset {last} not written ({why}); read again from {from(name)}");
+            _dropped[tp] = (_dropped.TryGetValue(tp, out var before) ? Math.Max(before.Last, last) : last, line);
+            lines.Add(line);
+        }
+
+        Stats.Drop();
+        return string.Join("; ", lines);
     }
 
     /// <summary>
@@ -468,38 +646,16 @@ public sealed partial class KafkaIngest(
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0030:Do not use banned APIs", Justification = "librdkafka's callbacks are synchronous; see the summary.")]
     private static T InCallback<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0030:Do not use banned APIs", Justification = "librdkafka's callbacks are synchronous; see InCallback<T>.")]
+    private static void InCallback(Task task) => task.GetAwaiter().GetResult();
+
     private static bool IsMembershipError(ErrorCode code) =>
         code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration or ErrorCode.RebalanceInProgress or ErrorCode.FencedMemberEpoch or ErrorCode.StaleMemberEpoch;
-
-    /// <summary>
-    /// The offset did not move (or may not have): reading resumes at the committed offset (here or at the
-    /// partition's next owner), and a batch left staged is published only when that offset covers it.
-    /// </summary>
-    private string? Drop(IConsumer<Ignore, byte[]> consumer, TopicPartition tp, StreamPump pump, PreparedBatch batch, string why)
-    {
-        var committed = Offset.Unset;
-        try
-        {
-            committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
-            consumer.Seek(new TopicPartitionOffset(tp, committed == Offset.Unset ? Offset.Beginning : committed));
-        }
-        catch (KafkaException e)
-        {
-            // Not assigned any more (revoked or lost): its next owner starts at the committed offset and recovers the staging.
-            LogTransient(_log, e.Error.Code.ToString(), e.Error.Reason);
-            return Unwritten(tp, batch, why, "the committed offset");
-        }
-
-        var (finished, _) = InCallback(pump.RecoverAsync(PartitionStaging(tp), last => Covers(committed, last), CancellationToken.None));
-        return finished > 0 ? null : Unwritten(tp, batch, why, committed == Offset.Unset ? "the start" : $"offset {committed.Value.ToString(CultureInfo.InvariantCulture)}");
-    }
-
-    private static string Unwritten(TopicPartition tp, PreparedBatch batch, string why, string from) =>
-        string.Create(CultureInfo.InvariantCulture, $"{tp}: {batch.Messages} messages up to offset {batch.LastPosition.TrimStart('0')} not written ({why}); read again from {from}");
 
     /// <summary>Whether the committed offset covers a batch ending at <paramref name="last"/> (the offset is the next one to read).</summary>
     private static bool Covers(Offset committed, string last) => committed != Offset.Unset && long.Parse(last, CultureInfo.InvariantCulture) < committed.Value;
 
+    /// <summary>Where members staged a partition's batches before batches were shared (a folder per member in it).</summary>
     private string PartitionStaging(TopicPartition tp) =>
         Path.Combine(lake.Local.StagingDirectory, "kafka", StagingArea.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
 
@@ -512,10 +668,10 @@ public sealed partial class KafkaIngest(
     [LoggerMessage(4003, LogLevel.Warning, "Partition {Partition} lost; its buffered messages are left to its next owner")]
     private static partial void LogLost(ILogger logger, string partition);
 
-    [LoggerMessage(4004, LogLevel.Debug, "Partition {Partition}: committed offset {Offset} after {Messages} messages, {Files} files")]
-    private static partial void LogCommitted(ILogger logger, string partition, long offset, int messages, int files);
+    [LoggerMessage(4004, LogLevel.Debug, "Committed the offsets of {Partitions} partitions after {Messages} messages, {Files} files")]
+    private static partial void LogCommitted(ILogger logger, int partitions, int messages, int files);
 
-    [LoggerMessage(4005, LogLevel.Warning, "Partition {Partition}: offset commit failed ({Code}: {Reason}); the batch is dropped and re-read from the committed offset")]
+    [LoggerMessage(4005, LogLevel.Warning, "Partitions {Partition}: offset commit failed ({Code}: {Reason}); the batch is resolved against the committed offsets")]
     private static partial void LogCommitFailed(ILogger logger, string partition, string code, string reason);
 
     [LoggerMessage(4006, LogLevel.Warning, "Kafka: {Code}: {Reason}; retrying")]
@@ -530,7 +686,7 @@ public sealed partial class KafkaIngest(
     [LoggerMessage(4010, LogLevel.Error, "Partition {Partition}: dead letter not written ({Code}: {Reason})")]
     private static partial void LogDeadLetterFailed(ILogger logger, string partition, string code, string reason);
 
-    [LoggerMessage(4011, LogLevel.Error, "Partition {Partition}: {Failed} dead letters failed and {Undelivered} are undelivered; the batch is dropped and re-read from the committed offset")]
+    [LoggerMessage(4011, LogLevel.Error, "Partitions {Partition}: {Failed} dead letters failed and {Undelivered} are undelivered; the batch is dropped and re-read from the committed offsets")]
     private static partial void LogDeadLettersNotWritten(ILogger logger, string partition, int failed, int undelivered);
 
     [LoggerMessage(4009, LogLevel.Debug, "librdkafka {Facility}: {Message}")]

@@ -30,11 +30,11 @@ public sealed class KafkaSourceOptions
     /// <summary>Topic that gets rejected messages as they were, with the reason in headers; none: rejects file only.</summary>
     public string? DeadLetterTopic { get; set; }
 
-    /// <summary>Flush a partition's batch once it is this old.</summary>
+    /// <summary>Flush the consumer's batch (all its partitions) once it is this old.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan FlushAge { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Flush a partition's batch once it holds this many MiB of messages.</summary>
+    /// <summary>Flush the consumer's batch once it holds this many MiB of messages.</summary>
     [Range(1, 4096)]
     public int FlushMiB { get; set; } = 64;
 

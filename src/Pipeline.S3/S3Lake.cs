@@ -120,6 +120,41 @@ public sealed class S3Lake : ILakeSink
         return new SinkRecovery(finished, discarded);
     }
 
+    /// <summary>The scope's intents only; local copies are left to their writer.</summary>
+    public async Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken)
+    {
+        var finished = new List<BatchManifest>();
+        var discarded = 0;
+        foreach (var o in await S3Listing.ObjectsAsync(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/", cancellationToken).ConfigureAwait(false))
+        {
+            if (await ReadIntentAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } intent)
+            {
+                continue;
+            }
+
+            var manifest = intent.Manifest(o.Key);
+            var decision = await decide(manifest).ConfigureAwait(false);
+            if (decision == StagedDecision.Keep)
+            {
+                continue;
+            }
+
+            if (decision == StagedDecision.Publish)
+            {
+                finished.Add(manifest);
+            }
+            else
+            {
+                await DeleteTargetsAsync(manifest.Files.Select(f => f.Target), cancellationToken).ConfigureAwait(false);
+                discarded++;
+            }
+
+            await DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SinkRecovery(finished, discarded);
+    }
+
     private string IntentKey(string scope, string batchId) => $"{_prefix}_staging/{scope}/{batchId}.json";
 
     private async Task<UploadIntent?> ReadIntentAsync(string key, CancellationToken cancellationToken)

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Buffers;
 using Pipeline.Ingest;
+using Pipeline.Lake;
 
 namespace Pipeline.Kafka.Tests;
 
@@ -139,6 +141,33 @@ public sealed class KafkaIngestTests : IDisposable
         await stopB.CancelAsync();
         await runB;
         LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    [Theory]
+    [InlineData("stage")]
+    [InlineData("publish")]
+    public async Task RunAsync_DiedWithASharedBatchStaged_TheNextMemberResolvesItOnce(string step)
+    {
+        using var tmp = new TempDir();
+        _cluster.CreateTopic("trail", 4);
+        _cluster.Produce("trail", _messages.Next(2_000));
+        var options = Options("trail");
+        options.FlushAge = TimeSpan.FromMinutes(5);
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
+        {
+            var dying = new KafkaIngest(options, new IngestOptions { MemoryBudgetMiB = 64 }, new DyingLake(new LocalLake(tmp.Path), step), TimeProvider.System);
+            await Assert.ThrowsAsync<IOException>(() => dying.RunAsync(cts.Token));
+        }
+
+        // One batch of the consumer's four partitions, left staged: before its offsets moved, or after.
+        var manifest = Assert.Single(Directory.GetFiles(Path.Combine(tmp.Path, "_staging"), "*.manifest.json", SearchOption.AllDirectories));
+        Assert.Equal(4, JsonDocument.Parse(File.ReadAllBytes(manifest)).RootElement.GetProperty("inputs").GetArrayLength());
+
+        var next = await RunAsync(Options("trail"), tmp.Path);
+
+        LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
+        Assert.Equal(step == "stage" ? 2_000 : 0, next.Stats.Ingest.EventsWritten);
+        Assert.Empty(Directory.GetFiles(Path.Combine(tmp.Path, "_staging"), "*.manifest.json", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -333,6 +362,38 @@ public sealed class KafkaIngestTests : IDisposable
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("caught up", resumed.Stderr, StringComparison.Ordinal);
         LakeReader.AssertExactlyOnce(tmp.Path, _messages.EventIds);
+    }
+
+    /// <summary>A lake whose process dies (throws) right after staging a batch, or right before publishing one.</summary>
+    private sealed class DyingLake(LocalLake inner, string step) : ILakeSink
+    {
+        public string Describe => inner.Describe;
+
+        public LakeLayout Local => inner.Local;
+
+        public bool IsObjectStore => false;
+
+        public IInputCheckpoint InputCheckpoint => inner.InputCheckpoint;
+
+        public async Task StageAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken)
+        {
+            await inner.StageAsync(area, batches, cancellationToken);
+            if (step == "stage")
+            {
+                throw new IOException("died after staging");
+            }
+        }
+
+        public Task PublishAsync(StagingArea area, IReadOnlyList<BatchManifest> batches, CancellationToken cancellationToken) =>
+            step == "publish" ? throw new IOException("died before publishing") : inner.PublishAsync(area, batches, cancellationToken);
+
+        public Task DiscardAsync(StagingArea area, BatchManifest batch, CancellationToken cancellationToken) => inner.DiscardAsync(area, batch, cancellationToken);
+
+        public Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken) =>
+            inner.RecoverAsync(area, committed, cancellationToken);
+
+        public Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken) =>
+            inner.ResolveAsync(area, decide, cancellationToken);
     }
 
     [Theory]

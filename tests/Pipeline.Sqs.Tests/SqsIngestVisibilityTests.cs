@@ -33,6 +33,9 @@ public sealed class SqsIngestVisibilityTests(SqsServers servers)
 
         public Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken) =>
             _lake.RecoverAsync(area, committed, cancellationToken);
+
+        public Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken) =>
+            _lake.ResolveAsync(area, decide, cancellationToken);
     }
 
     [Fact]

@@ -55,6 +55,19 @@ public sealed record StagingArea(string Directory, string Scope)
     }
 }
 
+/// <summary>What becomes of a staged batch found by <see cref="ILakeSink.ResolveAsync"/>.</summary>
+public enum StagedDecision
+{
+    /// <summary>Its checkpoint moved: publish it.</summary>
+    Publish,
+
+    /// <summary>Its checkpoint did not move and will not: remove it.</summary>
+    Discard,
+
+    /// <summary>Not the caller's to decide (another reader's batch of stream partitions the caller does not hold): leave it.</summary>
+    Keep,
+}
+
 /// <summary>What recovery found in a staging area.</summary>
 /// <param name="Finished">Batches the checkpoint covers, published now.</param>
 /// <param name="Discarded">Staged files and batches the checkpoint does not cover, removed.</param>
@@ -96,4 +109,12 @@ public interface ILakeSink
     /// checkpoint covers, and removes everything else. Call before reading the area's source again.
     /// </summary>
     Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Decides each staged batch (manifest or intent) in <paramref name="area"/> by <paramref name="decide"/>:
+    /// publishes, removes or leaves it. Unlike <see cref="RecoverAsync"/> it touches nothing else, so it is safe on
+    /// an area another reader may still be writing to (a batch of several stream partitions, some of them still that
+    /// reader's). Safe when that reader publishes the same batch at the same time.
+    /// </summary>
+    Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken);
 }

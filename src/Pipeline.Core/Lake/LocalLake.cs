@@ -110,6 +110,39 @@ public sealed class LocalLake : ILakeSink
         return new SinkRecovery(finished, discarded);
     }
 
+    public async Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken)
+    {
+        if (!System.IO.Directory.Exists(area.Directory))
+        {
+            return new SinkRecovery([], 0);
+        }
+
+        var finished = new List<BatchManifest>();
+        var discarded = 0;
+        foreach (var manifest in ReadManifests(area.Directory))
+        {
+            switch (await decide(manifest).ConfigureAwait(false))
+            {
+                case StagedDecision.Publish:
+                    finished.Add(manifest);
+                    break;
+                case StagedDecision.Discard:
+                    area.DeleteBatch(manifest.Batch);
+                    discarded++;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        if (finished.Count > 0)
+        {
+            await PublishAsync(area, finished, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SinkRecovery(finished, discarded);
+    }
+
     /// <summary>Manifests in a staging folder, in name order; a torn one (never renamed into place) is not a manifest.</summary>
     private static List<BatchManifest> ReadManifests(string staging)
     {
@@ -164,7 +197,14 @@ public sealed class LocalLake : ILakeSink
                 Durable.CreateDirectory(targetDir);
             }
 
-            File.Move(staged, target, overwrite: true);
+            try
+            {
+                File.Move(staged, target, overwrite: true);
+            }
+            catch (FileNotFoundException)
+            {
+                // Moved meanwhile by another reader publishing the same batch (a stream batch resolved by two owners).
+            }
         }
     }
 }

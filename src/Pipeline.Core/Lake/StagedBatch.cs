@@ -28,6 +28,8 @@ internal sealed class StagedBatch
     /// <summary>Registers a file that will become <paramref name="target"/> (lake-relative) and returns where to write it.</summary>
     public string Reserve(string target)
     {
+        // Again at each file: a reader's idle folder may have been taken for an abandoned one and removed.
+        System.IO.Directory.CreateDirectory(Area.Directory);
         var staged = $"{BatchId}.{_files.Count}{Path.GetExtension(target)}";
         _files.Add(new StagedFile(staged, target));
         return Path.Combine(Area.Directory, staged);

@@ -88,6 +88,9 @@ public sealed class CommitCrashTests
 
         public Task<SinkRecovery> RecoverAsync(StagingArea area, Func<BatchManifest, ValueTask<bool>> committed, CancellationToken cancellationToken) =>
             inner.RecoverAsync(area, committed, cancellationToken);
+
+        public Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken) =>
+            inner.ResolveAsync(area, decide, cancellationToken);
     }
 
     /// <summary>A checkpoint whose append is cut short after <paramref name="keep"/> entries, as a crash mid-write leaves it.</summary>

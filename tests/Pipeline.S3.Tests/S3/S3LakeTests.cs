@@ -278,6 +278,50 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         LakeReader.AssertExactlyOnce(local, messages.EventIds);
     }
 
+    [Fact]
+    public async Task Cli_KafkaIntoS3LakeAfterAMemberDied_ItsUncommittedBatchRemovedAndAnotherTopicsLeft()
+    {
+        using var tmp = new TempDir();
+        using var cluster = new MockCluster();
+        var messages = new MixedMessages();
+        cluster.CreateTopic("trail", 2);
+        cluster.Produce("trail", messages.Next(500));
+        using var s3 = aws.S3Client();
+        var bucket = await LocalAws.NewBucketAsync(s3, "kdead");
+
+        // What a member that died between uploading a shared batch and committing its offsets leaves: an intent and
+        // its object; and a batch of partitions this consumer will not hold (another member's to decide).
+        async Task Intent(string batch, string inputs, string target)
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "lake/" + target, ContentBody = "uncommitted", UseChunkEncoding = false });
+            await s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = $"lake/_staging/kafka-trail/{batch}.json",
+                ContentBody = $"{{\"Batch\":\"{batch}\",\"Inputs\":[{inputs}],\"Targets\":[\"{target}\"]}}",
+                UseChunkEncoding = false,
+            });
+        }
+
+        const string orphan = "tls_events/event_date=2026-11-20/account_id=111111111111/part-dead-0000.parquet";
+        const string others = "tls_events/event_date=2026-11-20/account_id=111111111111/part-other-0000.parquet";
+        await Intent("dead", "\"trail/0@00000000000000000099\",\"trail/1@00000000000000000099\"", orphan);
+        await Intent("other", "\"trail/7@00000000000000000099\"", others);
+
+        var run = CliProcess.Run(
+            "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
+            "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"), "--until-idle", "2", "--flush-age", "1");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+        Assert.DoesNotContain("lake/" + orphan, keys);
+        Assert.Equal(["lake/_staging/kafka-trail/other.json"], keys.Where(k => k.StartsWith("lake/_staging/", StringComparison.Ordinal)));
+        await s3.DeleteObjectAsync(bucket, "lake/" + others);
+        var local = tmp.Sub("downloaded");
+        await S3Objects.DownloadTableAsync(s3, bucket, "lake/", local);
+
+        LakeReader.AssertExactlyOnce(local, messages.EventIds);
+    }
 }
 
 /// <summary><c>pipeline compact</c> on an S3 lake (s3rver).</summary>

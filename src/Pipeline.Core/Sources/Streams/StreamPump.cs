@@ -16,13 +16,20 @@ public sealed record FlushPolicy(long MaxBytes, TimeSpan MaxAge, bool WhenCaught
     public static FlushPolicy From(int flushMiB, TimeSpan flushAge, TimeSpan? untilIdle) => new((long)flushMiB * 1024 * 1024, flushAge, untilIdle is not null);
 }
 
+/// <summary>What a shared batch holds of one stream partition.</summary>
+/// <param name="First">Its first message's position.</param>
+/// <param name="Last">Its last message's position (the partition's checkpoint moves past it).</param>
+/// <param name="Messages">Its messages.</param>
+public sealed record PartitionSpan(string First, string Last, int Messages);
+
 /// <summary>A batch whose checkpoint moved and whose files are in the table.</summary>
-/// <param name="LastPosition">The position the checkpoint moved to.</param>
+/// <param name="LastPosition">The position the checkpoint moved to (a shared batch: the last message's, whatever its partition).</param>
 /// <param name="Messages">Messages in the batch.</param>
 /// <param name="Files">Files it added to the table.</param>
 /// <param name="FlushTime">Writing and syncing its files.</param>
 /// <param name="CheckpointTime">Moving the checkpoint.</param>
-public sealed record CommittedBatch(string LastPosition, int Messages, int Files, TimeSpan FlushTime, TimeSpan CheckpointTime);
+/// <param name="Partitions">A shared batch's stream partitions, by name; null for a one-partition pump's batch.</param>
+public sealed record CommittedBatch(string LastPosition, int Messages, int Files, TimeSpan FlushTime, TimeSpan CheckpointTime, IReadOnlyDictionary<string, PartitionSpan>? Partitions = null);
 
 /// <summary>
 /// The one pump from a stream partition (a Kinesis shard, a Kafka partition) into the lake, shared by every stream
@@ -34,6 +41,13 @@ public sealed record CommittedBatch(string LastPosition, int Messages, int Files
 /// whose checkpoint could not move is discarded and read again. Before reading, <see cref="RecoverAsync"/> finishes or
 /// removes what an earlier owner left, against the checkpoint. Files are named by the stream partition and the
 /// batch's first position, so a batch redone after a crash rewrites the same names.
+/// <para>
+/// A <em>shared</em> pump holds one batch for several stream partitions of one reader (a Kafka consumer's
+/// partitions), so that a lake partition gets one file per flush rather than one per stream partition. Its
+/// manifest names each stream partition's last position (<c>name@position</c>), the source moves all of their
+/// checkpoints at its commit point, and <see cref="ResolveAsync"/> decides what an earlier reader left by any one
+/// of them; the batch is named by its reader, as the first position no longer names its content.
+/// </para>
 /// </summary>
 public sealed class StreamPump : IDisposable
 {
@@ -49,6 +63,7 @@ public sealed class StreamPump : IDisposable
     private readonly FlushPolicy _policy;
     private OpenBatch? _batch;
     private readonly string? _owner;
+    private readonly bool _shared;
 
     /// <param name="lake">The lake (a local folder or S3).</param>
     /// <param name="staging">This owner's staging folder for the stream partition.</param>
@@ -64,12 +79,14 @@ public sealed class StreamPump : IDisposable
     /// Name batches by their first position alone, also in an object store: for sources whose position names its
     /// content for good (an S3 object's bucket, key and version), so that every reader of it writes the same objects.
     /// </param>
+    /// <param name="shared">One batch for several stream partitions (see the summary); <paramref name="partition"/> then names the reader.</param>
     public StreamPump(
         ILakeSink lake, string staging, string batchPrefix, IngestOptions options, FlushPolicy policy, MemoryBudget budget, StreamStats stats, string partition, TimeProvider time,
-        string? owner = null, bool namedByPosition = false)
+        string? owner = null, bool namedByPosition = false, bool shared = false)
     {
         _policy = policy;
-        _owner = lake.IsObjectStore && !namedByPosition ? StagingArea.SafeName(owner ?? "owner") : null;
+        _shared = shared;
+        _owner = shared || (lake.IsObjectStore && !namedByPosition) ? StagingArea.SafeName(owner ?? "owner") : null;
         _lake = lake;
         _area = new StagingArea(staging, batchPrefix);
         _batchPrefix = batchPrefix;
@@ -137,8 +154,8 @@ public sealed class StreamPump : IDisposable
         // The checkpoint moved: publishing is not cancelled half-way (recovery would finish it, but later).
         await _lake.PublishAsync(_area, [batch.Manifest], CancellationToken.None).ConfigureAwait(false);
         _stats.Ingest.BatchDone();
-        _stats.OnCommitted(_partition, _time.GetUtcNow(), batch.FlushTime, checkpointTime);
-        return new CommittedBatch(batch.LastPosition, batch.Messages, batch.Files, batch.FlushTime, checkpointTime);
+        _stats.OnCommitted(batch.Partitions?.Keys ?? [_partition], _time.GetUtcNow(), batch.FlushTime, checkpointTime);
+        return new CommittedBatch(batch.LastPosition, batch.Messages, batch.Files, batch.FlushTime, checkpointTime, batch.Partitions);
     }
 
     /// <summary>
@@ -146,6 +163,36 @@ public sealed class StreamPump : IDisposable
     /// code of a reject the message caused, or null.
     /// </summary>
     public string? Append(ReadOnlySpan<byte> message, string position, in InputContext input)
+    {
+        if (_shared)
+        {
+            throw new InvalidOperationException("a shared pump's messages name their stream partition");
+        }
+
+        return AppendTo(message, position, input);
+    }
+
+    /// <summary>
+    /// Decodes one message of stream partition <paramref name="partition"/> into a shared pump's open batch.
+    /// Returns the code of a reject the message caused, or null.
+    /// </summary>
+    public string? Append(ReadOnlySpan<byte> message, string partition, string position, in InputContext input)
+    {
+        if (!_shared)
+        {
+            throw new InvalidOperationException("only a shared pump takes messages of several stream partitions");
+        }
+
+        _batch ??= Open(StagingArea.SafeName($"{partition}-{position}"));
+        var spans = _batch.Partitions ??= new(StringComparer.Ordinal);
+        spans[partition] = spans.TryGetValue(partition, out var span) ? span with { Last = position, Messages = span.Messages + 1 } : new PartitionSpan(position, position, 1);
+        return AppendTo(message, position, input);
+    }
+
+    /// <summary>The stream partitions in the open batch of a shared pump, with what it holds of each.</summary>
+    public IReadOnlyDictionary<string, PartitionSpan> OpenPartitions => (IReadOnlyDictionary<string, PartitionSpan>?)_batch?.Partitions ?? new Dictionary<string, PartitionSpan>();
+
+    private string? AppendTo(ReadOnlySpan<byte> message, string position, in InputContext input)
     {
         _batch ??= Open(position);
         var rejects = _batch.Sink.RejectCount;
@@ -203,9 +250,26 @@ public sealed class StreamPump : IDisposable
         var started = _time.GetTimestamp();
         batch.Sink.Complete();
         batch.Sink.Dispose();
-        var manifest = batch.Staged.Manifest([batch.LastPosition!]);
+        var manifest = batch.Staged.Manifest(batch.Partitions is { } spans ? [.. spans.Select(p => $"{p.Key}@{p.Value.Last}")] : [batch.LastPosition!]);
         await _lake.StageAsync(_area, [manifest], cancellationToken).ConfigureAwait(false);
-        return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started));
+        return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started), batch.Partitions);
+    }
+
+    /// <summary>
+    /// Settles a batch of this pump left staged when moving its checkpoint failed, once the source knows whether the
+    /// checkpoint moved: publishes it when <paramref name="committed"/>, removes it otherwise. Safe when another
+    /// reader settled it already.
+    /// </summary>
+    public async Task SettleAsync(PreparedBatch batch, bool committed, CancellationToken cancellationToken)
+    {
+        if (committed)
+        {
+            await _lake.PublishAsync(_area, [batch.Manifest], cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _lake.DiscardAsync(_area, batch.Manifest, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Drops the open batch and its buffered rows (stop without commit, partition lost).</summary>
@@ -255,6 +319,75 @@ public sealed class StreamPump : IDisposable
         return (finished, discarded);
     }
 
+    /// <summary>
+    /// The stream partitions a shared batch's manifest covers, each with its last position; null for a manifest of
+    /// a one-partition batch.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? SharedPartitions(BatchManifest manifest)
+    {
+        if (manifest.Inputs.Count == 0 || manifest.Inputs.Any(i => !i.Contains('@', StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var partitions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var input in manifest.Inputs)
+        {
+            var at = input.LastIndexOf('@');
+            partitions[input[..at]] = input[(at + 1)..];
+        }
+
+        return partitions;
+    }
+
+    /// <summary>
+    /// Decides the shared batches staged by every reader of the source (each reader's staging is a folder in
+    /// <paramref name="readersStaging"/>; in an object store, their intents): <paramref name="decide"/> gets each
+    /// batch's stream partitions and their last positions and says whether to publish, remove or leave it. Files of
+    /// batches never staged are left to their reader, except in a folder with no batch and nothing written for
+    /// <paramref name="abandonedAfter"/> (a reader that died between batches or while writing one): that folder is removed.
+    /// </summary>
+    public async Task<(int Finished, int Discarded)> ResolveAsync(
+        string readersStaging, Func<IReadOnlyDictionary<string, string>, ValueTask<StagedDecision>> decide, TimeSpan abandonedAfter, CancellationToken cancellationToken)
+    {
+        async ValueTask<StagedDecision> Decide(BatchManifest m) => SharedPartitions(m) is { } partitions ? await decide(partitions).ConfigureAwait(false) : StagedDecision.Keep;
+
+        if (_lake.IsObjectStore)
+        {
+            var resolved = await _lake.ResolveAsync(_area, Decide, cancellationToken).ConfigureAwait(false);
+            return (resolved.Finished.Count, resolved.Discarded);
+        }
+
+        var own = Path.GetFullPath(_area.Directory);
+        var readers = Directory.Exists(readersStaging) ? Directory.EnumerateDirectories(readersStaging).Select(Path.GetFullPath).ToList() : [];
+        int finished = 0, discarded = 0;
+        foreach (var dir in readers.Append(own).Distinct(StringComparer.Ordinal))
+        {
+            var resolved = await _lake.ResolveAsync(_area with { Directory = dir }, Decide, cancellationToken).ConfigureAwait(false);
+            finished += resolved.Finished.Count;
+            discarded += resolved.Discarded;
+            if (!string.Equals(dir, own, StringComparison.Ordinal) && Abandoned(dir, abandonedAfter))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        return (finished, discarded);
+    }
+
+    /// <summary>A reader's staging folder with no staged batch and nothing written to it for <paramref name="after"/>.</summary>
+    private bool Abandoned(string dir, TimeSpan after)
+    {
+        var files = Directory.GetFiles(dir);
+        if (files.Any(f => f.EndsWith(".manifest.json", StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        var newest = files.Select(File.GetLastWriteTimeUtc).Append(Directory.GetLastWriteTimeUtc(dir)).Max();
+        return _time.GetUtcNow().UtcDateTime - newest >= after;
+    }
+
     private OpenBatch Open(string firstPosition)
     {
         var id = _owner is null ? $"{_batchPrefix}-{firstPosition}" : $"{_batchPrefix}-{firstPosition}-{_owner}";
@@ -276,11 +409,19 @@ public sealed class StreamPump : IDisposable
         public int Messages { get; set; }
 
         public long Bytes { get; set; }
+
+        /// <summary>A shared batch's stream partitions.</summary>
+        public Dictionary<string, PartitionSpan>? Partitions { get; set; }
     }
 }
 
 /// <summary>A batch written and synced with its manifest, waiting for its checkpoint to move.</summary>
-public sealed record PreparedBatch(BatchManifest Manifest, string LastPosition, int Messages, TimeSpan FlushTime)
+/// <param name="Manifest">What it wrote and covers.</param>
+/// <param name="LastPosition">Its last message's position.</param>
+/// <param name="Messages">Its messages.</param>
+/// <param name="FlushTime">Writing and syncing its files.</param>
+/// <param name="Partitions">A shared batch's stream partitions, by name; null for a one-partition pump's batch.</param>
+public sealed record PreparedBatch(BatchManifest Manifest, string LastPosition, int Messages, TimeSpan FlushTime, IReadOnlyDictionary<string, PartitionSpan>? Partitions = null)
 {
     public int Files => Manifest.Files.Count;
 }

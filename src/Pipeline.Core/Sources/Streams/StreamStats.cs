@@ -63,13 +63,16 @@ public class StreamStats
         LastCommit.TryRemove(partition, out _);
     }
 
-    /// <summary>A batch of <paramref name="partition"/> committed at <paramref name="at"/>.</summary>
-    public void OnCommitted(string partition, DateTimeOffset at, TimeSpan flush, TimeSpan checkpoint)
+    /// <summary>A batch of <paramref name="partitions"/> (one, or a shared batch's) committed at <paramref name="at"/>.</summary>
+    public void OnCommitted(IEnumerable<string> partitions, DateTimeOffset at, TimeSpan flush, TimeSpan checkpoint)
     {
         Interlocked.Increment(ref _commits);
-        if (Held.ContainsKey(partition))
+        foreach (var partition in partitions)
         {
-            LastCommit[partition] = at;
+            if (Held.ContainsKey(partition))
+            {
+                LastCommit[partition] = at;
+            }
         }
 
         Committed?.Invoke(flush, checkpoint);

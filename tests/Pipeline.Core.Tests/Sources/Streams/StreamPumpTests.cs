@@ -176,4 +176,98 @@ public sealed class StreamPumpTests
         Assert.Equal(0, budget.Holders);
         Assert.Equal(0, LakeRows(lake.Root));
     }
+
+    private StreamPump SharedPump(LakeLayout lake, string readers, string reader) =>
+        new(new LocalLake(lake.Root), Path.Combine(readers, reader), "test", new IngestOptions(), new FlushPolicy(1024 * 1024, TimeSpan.FromMinutes(1), WhenCaughtUp: false),
+            MemoryBudget.FromMiB(16), new StreamStats(), reader, _time, reader, shared: true);
+
+    private static void AppendShared(StreamPump pump, string partition, int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            var position = i.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Null(pump.Append(Records.Utf8(Records.Record(id: $"{partition}-e-{i}")), partition, position, new InputContext($"{partition}/", Suffix: position)));
+        }
+
+        pump.PublishCounts();
+    }
+
+    [Fact]
+    public async Task Commit_SharedBatch_OneFilePerLakePartitionAndEachStreamPartitionsSpan()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        using var pump = SharedPump(lake, dir.Sub("readers"), "a");
+        AppendShared(pump, "t/0", 0, 5);
+        AppendShared(pump, "t/1", 40, 3);
+        AppendShared(pump, "t/0", 5, 2);
+        BatchManifest? manifest = null;
+
+        var committed = await pump.CommitAsync((batch, _) => Task.FromResult((manifest = batch.Manifest) is not null), CancellationToken.None);
+
+        Assert.NotNull(committed);
+        Assert.Equal(new PartitionSpan("00000000000000000000", "00000000000000000006", 7), committed.Partitions!["t/0"]);
+        Assert.Equal(new PartitionSpan("00000000000000000040", "00000000000000000042", 3), committed.Partitions["t/1"]);
+        Assert.Equal(["t/0@00000000000000000006", "t/1@00000000000000000042"], manifest!.Inputs);
+        Assert.Equal(new Dictionary<string, string> { ["t/0"] = "00000000000000000006", ["t/1"] = "00000000000000000042" }, StreamPump.SharedPartitions(manifest));
+
+        // Ten rows of one account and day, two stream partitions: one file, not one per stream partition.
+        Assert.Equal(10, LakeRows(lake.Root));
+        Assert.Single(Directory.GetFiles(Path.Combine(lake.Root, "tls_events"), "*.parquet", SearchOption.AllDirectories));
+        Assert.Throws<InvalidOperationException>(() => pump.Append(Records.Utf8(Records.Record()), "00000000000000000001", new InputContext("x/")));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_AnotherReadersBatches_DecidedByTheirPartitionsAndItsUnstagedFilesLeftUntilAbandoned()
+    {
+        using var dir = new TempDir();
+        var lake = new LakeLayout(dir.Sub("lake"));
+        var readers = dir.Sub("readers");
+        using (var dead = SharedPump(lake, readers, "dead"))
+        {
+            // Two batches staged whose checkpoints' fate is unknown (the reader died moving them).
+            AppendShared(dead, "t/0", 0, 4);
+            AppendShared(dead, "t/1", 0, 2);
+            await Assert.ThrowsAsync<IOException>(() => dead.CommitAsync((_, _) => throw new IOException("died"), CancellationToken.None));
+            AppendShared(dead, "t/2", 0, 3);
+            await Assert.ThrowsAsync<IOException>(() => dead.CommitAsync((_, _) => throw new IOException("died"), CancellationToken.None));
+        }
+
+        // And a file of a batch it never staged.
+        var stray = Path.Combine(readers, "dead", "test-t_3-00000000000000000000-dead.0.parquet");
+        File.WriteAllText(stray, "part of a batch never staged");
+        using var next = SharedPump(lake, readers, "next");
+
+        // The next owner of t/1 decides the batch holding t/1 (committed) and leaves the one of t/2 to t/2's owner.
+        var seen = new List<string>();
+        var first = await next.ResolveAsync(
+            readers,
+            p =>
+            {
+                seen.Add(string.Join(",", p.Keys.Order(StringComparer.Ordinal)));
+                return ValueTask.FromResult(p.ContainsKey("t/1") ? StagedDecision.Publish : StagedDecision.Keep);
+            },
+            TimeSpan.FromHours(1),
+            CancellationToken.None);
+
+        Assert.Equal((1, 0), first);
+        Assert.Equal(["t/0,t/1", "t/2"], seen.Order(StringComparer.Ordinal));
+        Assert.Equal(6, LakeRows(lake.Root));
+        Assert.True(File.Exists(stray));
+
+        // t/2's owner: not committed, removed. The dead reader's folder goes once nothing was written to it for the hour.
+        var second = await next.ResolveAsync(readers, _ => ValueTask.FromResult(StagedDecision.Discard), TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.Equal((0, 1), second);
+        Assert.True(File.Exists(stray));
+        // Written to last at the test clock's now (folders and files are stamped by the real clock).
+        File.SetLastWriteTimeUtc(stray, _time.GetUtcNow().UtcDateTime);
+        Directory.SetLastWriteTimeUtc(Path.Combine(readers, "dead"), _time.GetUtcNow().UtcDateTime);
+        _time.Advance(TimeSpan.FromMinutes(59));
+        await next.ResolveAsync(readers, _ => ValueTask.FromResult(StagedDecision.Discard), TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.True(File.Exists(stray));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await next.ResolveAsync(readers, _ => ValueTask.FromResult(StagedDecision.Discard), TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.False(Directory.Exists(Path.Combine(readers, "dead")));
+        Assert.Equal(6, LakeRows(lake.Root));
+    }
 }
