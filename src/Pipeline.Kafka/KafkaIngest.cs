@@ -145,7 +145,7 @@ public sealed partial class KafkaIngest(
                     throw new KafkaIngestException($"Kafka consumer failed: {fatal.Code}: {fatal.Reason}");
                 }
 
-                ConsumeResult<Ignore, byte[]>? result;
+                ConsumeResult<Ignore, ReadOnlyMemory<byte>>? result;
                 try
                 {
                     result = consumer.Consume(TimeSpan.FromMilliseconds(100));
@@ -237,7 +237,7 @@ public sealed partial class KafkaIngest(
         return new KafkaResult(Stats, time.GetElapsedTime(started), stoppedIdle, unwritten);
     }
 
-    private void LeaveAfterFailure(IConsumer<Ignore, byte[]> consumer)
+    private void LeaveAfterFailure(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer)
     {
         try
         {
@@ -252,7 +252,7 @@ public sealed partial class KafkaIngest(
     /// <summary>Every assigned partition read to its end (at least one assigned).</summary>
     private bool AllAtEnd => _assigned.Count > 0 && _assigned.Keys.All(_atEnd.Contains);
 
-    private IConsumer<Ignore, byte[]> BuildConsumer()
+    private IConsumer<Ignore, ReadOnlyMemory<byte>> BuildConsumer()
     {
         var config = ClientConfig(new ConsumerConfig
         {
@@ -266,7 +266,8 @@ public sealed partial class KafkaIngest(
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
         };
-        return new ConsumerBuilder<Ignore, byte[]>(consumerConfig)
+        return new ConsumerBuilder<Ignore, ReadOnlyMemory<byte>>(consumerConfig)
+            .SetValueDeserializer(new ReusedValueBuffer())
             .SetPartitionsAssignedHandler((c, parts) =>
             {
                 foreach (var tp in parts)
@@ -329,7 +330,7 @@ public sealed partial class KafkaIngest(
         return new TopicPartition(name[..slash], new Partition(int.Parse(name.AsSpan(slash + 1), CultureInfo.InvariantCulture)));
     }
 
-    private void Assign(IConsumer<Ignore, byte[]> consumer, TopicPartition tp)
+    private void Assign(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, TopicPartition tp)
     {
         var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
         var name = NameOf(tp);
@@ -367,7 +368,7 @@ public sealed partial class KafkaIngest(
     }
 
     /// <summary>Whether the committed offset of any of a staged batch's partitions covers the batch.</summary>
-    private static bool AnyCovered(IConsumer<Ignore, byte[]> consumer, IReadOnlyDictionary<string, string> partitions)
+    private static bool AnyCovered(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, IReadOnlyDictionary<string, string> partitions)
     {
         var committed = consumer.Committed([.. partitions.Keys.Select(PartitionOf)], TimeSpan.FromSeconds(30));
         return committed.Any(c => Covers(c.Offset, partitions[NameOf(c.TopicPartition)]));
@@ -412,7 +413,7 @@ public sealed partial class KafkaIngest(
     }
 
     /// <summary>Seeks the partitions of a batch dropped in a callback back to where it began; true when <paramref name="consumed"/> is one of them.</summary>
-    private bool Rewind(IConsumer<Ignore, byte[]> consumer, TopicPartition? consumed)
+    private bool Rewind(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, TopicPartition? consumed)
     {
         if (_rewind.Count == 0)
         {
@@ -430,7 +431,7 @@ public sealed partial class KafkaIngest(
         return hit;
     }
 
-    private void Seek(IConsumer<Ignore, byte[]> consumer, TopicPartitionOffset tpo)
+    private void Seek(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, TopicPartitionOffset tpo)
     {
         try
         {
@@ -444,12 +445,12 @@ public sealed partial class KafkaIngest(
         }
     }
 
-    private void Append((string Name, string Prefix) partition, ConsumeResult<Ignore, byte[]> result)
+    private void Append((string Name, string Prefix) partition, ConsumeResult<Ignore, ReadOnlyMemory<byte>> result)
     {
-        var value = result.Message.Value ?? [];
+        var value = result.Message.Value;
         var position = result.Offset.Value.ToString("D20", CultureInfo.InvariantCulture);
         var input = new InputContext(partition.Prefix, Suffix: result.Offset.Value.ToString(CultureInfo.InvariantCulture));
-        var rejected = _pump!.Append(value, partition.Name, position, input);
+        var rejected = _pump!.Append(value.Span, partition.Name, position, input);
         _pump.PublishCounts();
         Stats.Read(1, value.Length);
         if (rejected is not null && _deadLetters is not null)
@@ -460,7 +461,7 @@ public sealed partial class KafkaIngest(
                 _deadLetters.Produce(options.DeadLetterTopic!, new Message<byte[]?, byte[]?>
                 {
                     Key = null,
-                    Value = value,
+                    Value = value.ToArray(),
                     Headers = new Headers
                     {
                         { "pipeline-reject-reason", Encoding.UTF8.GetBytes(rejected) },
@@ -496,7 +497,7 @@ public sealed partial class KafkaIngest(
     /// the files. Returns null, or what was not written when the batch had to be dropped (it is read again from the
     /// committed offsets).
     /// </summary>
-    private string? Commit(IConsumer<Ignore, byte[]> consumer)
+    private string? Commit(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer)
     {
         if (_pump is not { HasBatch: true } pump)
         {
@@ -562,7 +563,7 @@ public sealed partial class KafkaIngest(
     /// published when a committed offset covers it (and the offsets of its other partitions still held are committed
     /// after it) or removed; the partitions it holds are read again from their committed offsets, here or by their next owners.
     /// </summary>
-    private string? Drop(IConsumer<Ignore, byte[]> consumer, PreparedBatch batch, string why, bool settled)
+    private string? Drop(IConsumer<Ignore, ReadOnlyMemory<byte>> consumer, PreparedBatch batch, string why, bool settled)
     {
         var spans = batch.Partitions!;
         List<TopicPartitionOffset> committed;
@@ -658,6 +659,31 @@ public sealed partial class KafkaIngest(
     /// <summary>Where members staged a partition's batches before batches were shared (a folder per member in it).</summary>
     private string PartitionStaging(TopicPartition tp) =>
         Path.Combine(lake.Local.StagingDirectory, "kafka", StagingArea.SafeName(tp.Topic), tp.Partition.Value.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Message values copied into one buffer that the next message reuses, instead of a new array per message:
+    /// each message is decoded before the next is consumed, and a dead letter takes a copy of its own.
+    /// </summary>
+    private sealed class ReusedValueBuffer : IDeserializer<ReadOnlyMemory<byte>>
+    {
+        private byte[] _buffer = new byte[64 * 1024];
+
+        public ReadOnlyMemory<byte> Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return ReadOnlyMemory<byte>.Empty;
+            }
+
+            if (data.Length > _buffer.Length)
+            {
+                _buffer = new byte[(int)Math.Min(Array.MaxLength, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)data.Length))];
+            }
+
+            data.CopyTo(_buffer);
+            return _buffer.AsMemory(0, data.Length);
+        }
+    }
 
     [LoggerMessage(4001, LogLevel.Information, "Reading topic {Topic} as group {Group} from {Brokers} into {Lake}")]
     private static partial void LogStarting(ILogger logger, string topic, string group, string brokers, string lake);
