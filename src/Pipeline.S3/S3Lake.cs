@@ -96,6 +96,18 @@ public sealed class S3Lake : ILakeSink
             }
         }
 
+        return await ResolveIntentsAsync(
+            area, async m => await committed(m).ConfigureAwait(false) ? StagedDecision.Publish : StagedDecision.Discard, removeUnreadable: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The scope's intents only; local copies are left to their writer.</summary>
+    public Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken) =>
+        ResolveIntentsAsync(area, decide, removeUnreadable: false, cancellationToken);
+
+    /// <summary>Decides each intent of the scope: publish (the intent goes), discard (its objects and the intent go) or keep.</summary>
+    private async Task<SinkRecovery> ResolveIntentsAsync(
+        StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, bool removeUnreadable, CancellationToken cancellationToken)
+    {
         var finished = new List<BatchManifest>();
         var discarded = 0;
         foreach (var o in await S3Listing.ObjectsAsync(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/", cancellationToken).ConfigureAwait(false))
@@ -103,7 +115,13 @@ public sealed class S3Lake : ILakeSink
             if (await ReadIntentAsync(o.Key, cancellationToken).ConfigureAwait(false) is { } intent)
             {
                 var manifest = intent.Manifest(o.Key);
-                if (await committed(manifest).ConfigureAwait(false))
+                var decision = await decide(manifest).ConfigureAwait(false);
+                if (decision == StagedDecision.Keep)
+                {
+                    continue;
+                }
+
+                if (decision == StagedDecision.Publish)
                 {
                     finished.Add(manifest);
                 }
@@ -113,40 +131,9 @@ public sealed class S3Lake : ILakeSink
                     discarded++;
                 }
             }
-
-            await DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new SinkRecovery(finished, discarded);
-    }
-
-    /// <summary>The scope's intents only; local copies are left to their writer.</summary>
-    public async Task<SinkRecovery> ResolveAsync(StagingArea area, Func<BatchManifest, ValueTask<StagedDecision>> decide, CancellationToken cancellationToken)
-    {
-        var finished = new List<BatchManifest>();
-        var discarded = 0;
-        foreach (var o in await S3Listing.ObjectsAsync(_s3, _bucket, $"{_prefix}_staging/{area.Scope}/", cancellationToken).ConfigureAwait(false))
-        {
-            if (await ReadIntentAsync(o.Key, cancellationToken).ConfigureAwait(false) is not { } intent)
+            else if (!removeUnreadable)
             {
                 continue;
-            }
-
-            var manifest = intent.Manifest(o.Key);
-            var decision = await decide(manifest).ConfigureAwait(false);
-            if (decision == StagedDecision.Keep)
-            {
-                continue;
-            }
-
-            if (decision == StagedDecision.Publish)
-            {
-                finished.Add(manifest);
-            }
-            else
-            {
-                await DeleteTargetsAsync(manifest.Files.Select(f => f.Target), cancellationToken).ConfigureAwait(false);
-                discarded++;
             }
 
             await DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
