@@ -254,6 +254,17 @@ public sealed class S3StreamLakeTests(LocalAws aws)
 [Collection(LocalAwsCollection.Name)]
 public sealed class S3KafkaLakeTests(LocalAws aws)
 {
+    /// <summary><c>pipeline ingest</c> of topic <c>trail</c> into <c>s3://BUCKET/lake</c> until idle; the keys under <c>lake/</c> after it.</summary>
+    private async Task<List<string>> IngestAsync(MockCluster cluster, Amazon.S3.IAmazonS3 s3, string bucket, TempDir tmp)
+    {
+        var run = CliProcess.Run(
+            "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
+            "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"), "--until-idle", "2", "--flush-age", "1");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+    }
+
     [Fact]
     public async Task Cli_KafkaIntoS3Lake_EveryEventOnceNoIntentsLeft()
     {
@@ -265,12 +276,7 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         using var s3 = aws.S3Client();
         var bucket = await LocalAws.NewBucketAsync(s3, "klake");
 
-        var run = CliProcess.Run(
-            "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
-            "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"), "--until-idle", "2", "--flush-age", "1");
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+        var keys = await IngestAsync(cluster, s3, bucket, tmp);
         Assert.DoesNotContain(keys, k => k.StartsWith("lake/_staging/", StringComparison.Ordinal));
         var local = tmp.Sub("downloaded");
         await S3Objects.DownloadTableAsync(s3, bucket, "lake/", local);
@@ -308,12 +314,7 @@ public sealed class S3KafkaLakeTests(LocalAws aws)
         await Intent("dead", "\"trail/0@00000000000000000099\",\"trail/1@00000000000000000099\"", orphan);
         await Intent("other", "\"trail/7@00000000000000000099\"", others);
 
-        var run = CliProcess.Run(
-            "ingest", "--source", $"kafka://{cluster.Bootstrap}/trail?group=pipeline&group.protocol=consumer", "--lake", $"s3://{bucket}/lake",
-            "--endpoint", aws.S3Endpoint.ToString(), "--staging", tmp.Sub("staging"), "--until-idle", "2", "--flush-age", "1");
-
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        var keys = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "lake/" })).S3Objects.Select(o => o.Key).ToList();
+        var keys = await IngestAsync(cluster, s3, bucket, tmp);
         Assert.DoesNotContain("lake/" + orphan, keys);
         Assert.Equal(["lake/_staging/kafka-trail/other.json"], keys.Where(k => k.StartsWith("lake/_staging/", StringComparison.Ordinal)));
         await s3.DeleteObjectAsync(bucket, "lake/" + others);
