@@ -185,12 +185,24 @@ public sealed class StreamPump : IDisposable
 
         _batch ??= Open(StagingArea.SafeName($"{partition}-{position}"));
         var spans = _batch.Partitions ??= new(StringComparer.Ordinal);
-        spans[partition] = spans.TryGetValue(partition, out var span) ? span with { Last = position, Messages = span.Messages + 1 } : new PartitionSpan(position, position, 1);
+        if (spans.TryGetValue(partition, out var span))
+        {
+            span.Last = position;
+            span.Messages++;
+        }
+        else
+        {
+            spans[partition] = new OpenSpan { First = position, Last = position, Messages = 1 };
+        }
+
         return AppendTo(message, position, input);
     }
 
     /// <summary>The stream partitions in the open batch of a shared pump, with what it holds of each.</summary>
-    public IReadOnlyDictionary<string, PartitionSpan> OpenPartitions => (IReadOnlyDictionary<string, PartitionSpan>?)_batch?.Partitions ?? new Dictionary<string, PartitionSpan>();
+    public IReadOnlyDictionary<string, PartitionSpan> OpenPartitions => Spans(_batch) ?? new Dictionary<string, PartitionSpan>();
+
+    private static Dictionary<string, PartitionSpan>? Spans(OpenBatch? batch) =>
+        batch?.Partitions?.ToDictionary(p => p.Key, p => new PartitionSpan(p.Value.First, p.Value.Last, p.Value.Messages), StringComparer.Ordinal);
 
     private string? AppendTo(ReadOnlySpan<byte> message, string position, in InputContext input)
     {
@@ -250,9 +262,10 @@ public sealed class StreamPump : IDisposable
         var started = _time.GetTimestamp();
         batch.Sink.Complete();
         batch.Sink.Dispose();
-        var manifest = batch.Staged.Manifest(batch.Partitions is { } spans ? [.. spans.Select(p => $"{p.Key}@{p.Value.Last}")] : [batch.LastPosition!]);
+        var spans = Spans(batch);
+        var manifest = batch.Staged.Manifest(spans is not null ? [.. spans.Select(p => $"{p.Key}@{p.Value.Last}")] : [batch.LastPosition!]);
         await _lake.StageAsync(_area, [manifest], cancellationToken).ConfigureAwait(false);
-        return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started), batch.Partitions);
+        return new PreparedBatch(manifest, batch.LastPosition!, batch.Messages, _time.GetElapsedTime(started), spans);
     }
 
     /// <summary>
@@ -411,7 +424,17 @@ public sealed class StreamPump : IDisposable
         public long Bytes { get; set; }
 
         /// <summary>A shared batch's stream partitions.</summary>
-        public Dictionary<string, PartitionSpan>? Partitions { get; set; }
+        public Dictionary<string, OpenSpan>? Partitions { get; set; }
+    }
+
+    /// <summary>What an open shared batch holds of one stream partition (updated in place, message by message).</summary>
+    private sealed class OpenSpan
+    {
+        public required string First { get; init; }
+
+        public required string Last { get; set; }
+
+        public int Messages { get; set; }
     }
 }
 
