@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -109,14 +110,14 @@ public static partial class ArchiveScanner
     public static List<ArchiveInput> Scan(string source, DateOnly? from, DateOnly? to, ScanCounts counts)
     {
         var full = System.IO.Path.GetFullPath(source);
-        IEnumerable<string> files;
+        IEnumerable<(string Path, long Size)> files;
         if (Directory.Exists(full))
         {
             files = Walk(full, counts);
         }
         else if (File.Exists(full))
         {
-            files = FileKinds.Of(full) == FileKind.Regular ? [full] : Special(full, counts);
+            files = FileKinds.Of(full, out var fileSize) == FileKind.Regular ? [(full, fileSize)] : Special(counts);
         }
         else
         {
@@ -124,11 +125,9 @@ public static partial class ArchiveScanner
         }
 
         var inputs = new List<ArchiveInput>();
-        foreach (var path in files.Order(StringComparer.Ordinal))
+        foreach (var (path, size) in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             var unix = path.Replace('\\', '/');
-            var info = new FileInfo(path);
-            var size = info.LinkTarget is null ? info.Length : (info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo)?.Length ?? 0;
             var input = Classify(unix, path, size, counts);
             if (input is null)
             {
@@ -149,7 +148,7 @@ public static partial class ArchiveScanner
         return inputs;
     }
 
-    private static string[] Special(string path, ScanCounts counts)
+    private static (string, long)[] Special(ScanCounts counts)
     {
         counts.SpecialFiles++;
         return [];
@@ -160,30 +159,35 @@ public static partial class ArchiveScanner
     /// (a loop, or a second way to the same folder, whose files would be read twice under other names) is a problem
     /// naming the link; FIFOs, sockets and devices are counted and never opened.
     /// </summary>
-    private static List<string> Walk(string root, ScanCounts counts)
+    /// <returns>Each file's path and size (its final target's, for a link).</returns>
+    private static List<(string Path, long Size)> Walk(string root, ScanCounts counts)
     {
-        var files = new List<string>();
+        var files = new List<(string Path, long Size)>();
         var walked = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        pending.Push(root);
-        walked.Add(FileKinds.RealPath(root) ?? root);
+        var pending = new Stack<(string Path, string Real)>();
+        var rootReal = FileKinds.RealPath(root) ?? root;
+        pending.Push((root, rootReal));
+        walked.Add(rootReal);
+        var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None, RecurseSubdirectories = false };
         while (pending.Count > 0)
         {
-            var dir = pending.Pop();
-            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = FileAttributes.None, RecurseSubdirectories = false }))
+            var (dir, dirReal) = pending.Pop();
+            // The entry's type comes with the directory listing: only links need resolving (a realpath costs a
+            // readlink per component, and an org trail's archive has tens of thousands of folders).
+            var entries = new FileSystemEnumerable<(string Path, string Name)>(dir, (ref FileSystemEntry e) => (e.ToFullPath(), e.FileName.ToString()), options);
+            foreach (var (path, name) in entries)
             {
-                var path = entry.FullName;
-                var kind = FileKinds.Of(path);
+                var kind = FileKinds.Of(path, out var size);
                 switch (kind)
                 {
                     case FileKind.Regular:
-                        files.Add(path);
+                        files.Add((path, size));
                         break;
                     case FileKind.Directory:
-                        var real = FileKinds.RealPath(path) ?? path;
+                        var real = FileKinds.IsLink(path) ? FileKinds.RealPath(path) ?? path : System.IO.Path.Join(dirReal, name);
                         if (walked.Add(real))
                         {
-                            pending.Push(path);
+                            pending.Push((path, real));
                         }
                         else
                         {

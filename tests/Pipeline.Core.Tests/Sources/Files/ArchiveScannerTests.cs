@@ -109,6 +109,26 @@ public sealed class ArchiveScannerWalkTests
     }
 
     [Fact]
+    public void Scan_TreeGivenThroughALinkWithASecondWayToAFolder_ReadsItsFilesOnce()
+    {
+        // The tree is named through a link, and one of its folders is linked again beside itself: folders are
+        // compared by real path, whether that comes from resolving a link or from the folder they sit in.
+        using var dir = new Support.TempDir();
+        var real = dir.Sub("real");
+        Directory.CreateDirectory(Path.Combine(real, "x", "a"));
+        File.WriteAllText(Path.Combine(real, "x", "a", "events.json"), "{}");
+        Directory.CreateSymbolicLink(Path.Combine(real, "x", "z-again"), Path.Combine(real, "x", "a"));
+        var named = Path.Combine(dir.Path, "named");
+        Directory.CreateSymbolicLink(named, real);
+        var counts = new ScanCounts();
+
+        var inputs = ArchiveScanner.Scan(named, null, null, counts);
+
+        Assert.Equal(2, Assert.Single(inputs).Size);
+        Assert.Equal(Pipeline.Projection.RejectReason.SymlinkLoop, Assert.Single(counts.Problems).Reason);
+    }
+
+    [Fact]
     public void Scan_LinkToAFolderOutsideTheTree_IsFollowed()
     {
         using var dir = new Support.TempDir();
