@@ -14,11 +14,13 @@ public sealed class KillResumeTests
     {
         using var dir = new TempDir();
         var truth = DemoArchiveWriter.Write(dir.Sub("archive"), new DemoShape(24, 10, 400, new DateOnly(2026, 11, 22)));
+        var took = System.Diagnostics.Stopwatch.StartNew();
         var clean = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("clean"), "--parallelism", "2");
+        took.Stop();
         Assert.True(clean.ExitCode == 0, clean.Stderr);
         var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
 
-        var killedWhileRunning = KillRepeatedly([700, 1100, 1500, 1900, 2500], "ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
+        var killedWhileRunning = KillRepeatedly(took.Elapsed, "ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         var resumed = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
@@ -56,14 +58,16 @@ public sealed class KillResumeTests
         }
 
         Assert.True(new FileInfo(file).Length > (gzip ? new Pipeline.Decoding.DecoderLimits().InflateAheadBytes : 2.5 * Pipeline.Sources.Files.InputSplitter.PartBytes));
+        var took = System.Diagnostics.Stopwatch.StartNew();
         var clean = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("clean"), "--parallelism", "2");
+        took.Stop();
         Assert.True(clean.ExitCode == 0, clean.Stderr);
         var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
         Assert.Equal(events, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("clean"))}"));
         var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
         Assert.True(batches >= 3, $"the file was read in {batches} batches, not in parts");
 
-        var killedWhileRunning = KillRepeatedly([600, 900, 1200, 1500, 1800], "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+        var killedWhileRunning = KillRepeatedly(took.Elapsed, "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
         var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
@@ -72,12 +76,18 @@ public sealed class KillResumeTests
         Assert.Equal(events, LakeReader.Scalar($"SELECT count(DISTINCT event_id) FROM {LakeReader.Source(dir.Sub("lake"))}"));
     }
 
-    /// <summary>Starts the CLI with <paramref name="args"/> once per delay and kills it (SIGKILL) after that delay; returns how many kills landed while it ran.</summary>
-    private static int KillRepeatedly(int[] delaysMs, params string[] args)
+    /// <summary>
+    /// Starts the CLI with <paramref name="args"/> five times and kills it (SIGKILL) after a quarter, two fifths, …
+    /// of the time an uninterrupted run took (<paramref name="clean"/>), each run resuming the one before; returns
+    /// how many kills landed while it ran. Relative to the clean run, so that a faster build or machine still has
+    /// kills land mid-run: the first two together are shorter than one whole run.
+    /// </summary>
+    private static int KillRepeatedly(TimeSpan clean, params string[] args)
     {
         var killed = 0;
-        foreach (var delayMs in delaysMs)
+        foreach (var fraction in (double[])[0.25, 0.4, 0.55, 0.7, 0.85])
         {
+            var delayMs = (int)(clean.TotalMilliseconds * fraction);
             using var p = CliProcess.Start(args);
             _ = p.StandardOutput.ReadToEndAsync();
             _ = p.StandardError.ReadToEndAsync();
