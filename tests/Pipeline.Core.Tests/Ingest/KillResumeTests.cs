@@ -14,13 +14,11 @@ public sealed class KillResumeTests
     {
         using var dir = new TempDir();
         var truth = DemoArchiveWriter.Write(dir.Sub("archive"), new DemoShape(24, 10, 400, new DateOnly(2026, 11, 22)));
-        var took = System.Diagnostics.Stopwatch.StartNew();
         var clean = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("clean"), "--parallelism", "2");
-        took.Stop();
         Assert.True(clean.ExitCode == 0, clean.Stderr);
         var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
 
-        var killedWhileRunning = KillRepeatedly(took.Elapsed, "ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
+        var killedWhileRunning = KillRepeatedly(dir.Sub("lake"), "ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         var resumed = CliProcess.Run("ingest", "--source", dir.Sub("archive"), "--lake", dir.Sub("lake"), "--parallelism", "2");
 
@@ -58,16 +56,14 @@ public sealed class KillResumeTests
         }
 
         Assert.True(new FileInfo(file).Length > (gzip ? new Pipeline.Decoding.DecoderLimits().InflateAheadBytes : 2.5 * Pipeline.Sources.Files.InputSplitter.PartBytes));
-        var took = System.Diagnostics.Stopwatch.StartNew();
         var clean = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("clean"), "--parallelism", "2");
-        took.Stop();
         Assert.True(clean.ExitCode == 0, clean.Stderr);
         var expected = ArchiveIngestTests.Snapshot(dir.Sub("clean"));
         Assert.Equal(events, LakeReader.Scalar($"SELECT count(*) FROM {LakeReader.Source(dir.Sub("clean"))}"));
         var batches = expected.Keys.Where(k => k.StartsWith("tls_events", StringComparison.Ordinal)).Select(k => Path.GetFileName(k).Split('-')[1]).Distinct().Count();
         Assert.True(batches >= 3, $"the file was read in {batches} batches, not in parts");
 
-        var killedWhileRunning = KillRepeatedly(took.Elapsed, "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
+        var killedWhileRunning = KillRepeatedly(dir.Sub("lake"), "ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
         var resumed = CliProcess.Run("ingest", "--source", file, "--lake", dir.Sub("lake"), "--parallelism", "2");
 
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
@@ -77,29 +73,69 @@ public sealed class KillResumeTests
     }
 
     /// <summary>
-    /// Starts the CLI with <paramref name="args"/> five times and kills it (SIGKILL) after a quarter, two fifths, …
-    /// of the time an uninterrupted run took (<paramref name="clean"/>), each run resuming the one before; returns
-    /// how many kills landed while it ran. Relative to the clean run, so that a faster build or machine still has
-    /// kills land mid-run: the first two together are shorter than one whole run.
+    /// Starts the CLI with <paramref name="args"/> (an ingest into <paramref name="lake"/>) up to five times, each run
+    /// resuming the one before, and kills it (SIGKILL) by what it has done rather than after a fixed time: in turn
+    /// once it has staged a Parquet file (mid-write) and once it has published one (mid-publish or after a commit),
+    /// each time a little later (0, 40, 80, … ms). So kills land mid-run whatever the speed of the build or the
+    /// machine. Returns how many kills landed while it ran.
     /// </summary>
-    private static int KillRepeatedly(TimeSpan clean, params string[] args)
+    private static int KillRepeatedly(string lake, params string[] args)
     {
         var killed = 0;
-        foreach (var fraction in (double[])[0.25, 0.4, 0.55, 0.7, 0.85])
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            var delayMs = (int)(clean.TotalMilliseconds * fraction);
+            int before;
+            while ((before = Files(Path.Combine(lake, "tls_events"), DateTime.MinValue)) < 0)
+            {
+                Thread.Sleep(10);
+            }
+
+            var started = DateTime.UtcNow.AddSeconds(-1);
             using var p = CliProcess.Start(args);
             _ = p.StandardOutput.ReadToEndAsync();
             _ = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(delayMs))
+            Func<bool> reached = attempt % 2 == 0
+                ? () => Files(Path.Combine(lake, "_staging"), started) > 0
+                : () => Files(Path.Combine(lake, "tls_events"), DateTime.MinValue) > before;
+            while (!p.HasExited && !reached())
+            {
+                Thread.Sleep(10);
+            }
+
+            if (!p.WaitForExit(attempt * 40))
             {
                 p.Kill(entireProcessTree: true);
                 killed++;
             }
 
             p.WaitForExit();
+            if (p.ExitCode == 0)
+            {
+                // It finished: nothing is left to kill it in the middle of.
+                break;
+            }
         }
 
         return killed;
+    }
+
+    /// <summary>Parquet files under <paramref name="folder"/> written since <paramref name="since"/>, or -1 when the folder changed while listed.</summary>
+    private static int Files(string folder, DateTime since)
+    {
+        try
+        {
+            return Directory.Exists(folder)
+                ? new DirectoryInfo(folder).EnumerateFiles("*.parquet", SearchOption.AllDirectories).Count(f => f.LastWriteTimeUtc >= since)
+                : 0;
+        }
+        catch (IOException)
+        {
+            // A folder renamed, created or removed while listed: count again on the next poll.
+            return -1;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return -1;
+        }
     }
 }
