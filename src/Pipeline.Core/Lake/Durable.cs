@@ -59,7 +59,14 @@ public static partial class Durable
     }
 
     /// <summary>Creates a directory and makes its entry durable in every parent that had to be created.</summary>
-    public static void CreateDirectory(string path)
+    public static void CreateDirectory(string path) => CreateDirectory(path, syncLater: null);
+
+    /// <summary>
+    /// Creates a directory; the parents whose entries it added are synced now, or added to
+    /// <paramref name="syncLater"/> for the caller to sync once each before it counts anything in them as durable
+    /// (a publish creating 2,000 account folders under one date folder syncs the date folder once, not 2,000 times).
+    /// </summary>
+    public static void CreateDirectory(string path, ISet<string>? syncLater)
     {
         var missing = new Stack<string>();
         for (var d = Path.GetFullPath(path); !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
@@ -70,7 +77,15 @@ public static partial class Durable
         Directory.CreateDirectory(path);
         foreach (var created in missing)
         {
-            SyncDirectory(Path.GetDirectoryName(created)!);
+            var parent = Path.GetDirectoryName(created)!;
+            if (syncLater is null)
+            {
+                SyncDirectory(parent);
+            }
+            else
+            {
+                syncLater.Add(parent);
+            }
         }
     }
 

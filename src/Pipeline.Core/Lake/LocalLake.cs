@@ -194,7 +194,9 @@ public sealed class LocalLake : ILakeSink
             var targetDir = Path.GetDirectoryName(target)!;
             if (touched.Add(targetDir))
             {
-                Durable.CreateDirectory(targetDir);
+                // The folders it had to create go into the set too: each is synced once, with the targets, before
+                // the publish returns.
+                Durable.CreateDirectory(targetDir, touched);
             }
 
             try
