@@ -21,16 +21,7 @@ public sealed class MemoryBudget
         ArgumentOutOfRangeException.ThrowIfLessThan(limitBytes, 1);
         LimitBytes = limitBytes;
         _share = limitBytes;
-        Arrays = new ColumnArrayPool(limitBytes / RetainedFraction);
     }
-
-    /// <summary>
-    /// Column arrays of flushed lake partitions kept for the next ones, up to 1/<see cref="RetainedFraction"/> of the
-    /// limit: memory beside the buffered rows, so it is bounded by the same setting.
-    /// </summary>
-    internal ColumnArrayPool Arrays { get; }
-
-    internal const int RetainedFraction = 4;
 
     /// <summary>A budget of <paramref name="mebibytes"/> MiB.</summary>
     public static MemoryBudget FromMiB(int mebibytes) => new((long)mebibytes * 1024 * 1024);

@@ -61,7 +61,7 @@ internal sealed class PartitionBuffers : IDisposable
         else
         {
             // A new partition's own buffers count too: with many small partitions they are most of the memory.
-            columns = new TlsEventColumns(pool: _budget.Arrays);
+            columns = new TlsEventColumns();
             _partitions.Add(key, columns);
             before = 0;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using ParquetSharp;
 using Pipeline.Schema;
@@ -13,21 +14,15 @@ internal sealed class TlsEventColumns : IDisposable
 {
     private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
     private readonly ByteArray[][] _strings = new ByteArray[Col.Count][];
-    private readonly ColumnArrayPool _pool;
     private long[] _eventTimeMicros;
 
-    /// <param name="capacity">Rows to make room for at first.</param>
-    /// <param name="pool">
-    /// Where the column arrays come from and go back to: partitions come and go all run long, and fresh large arrays
-    /// cost page faults and collections. <see cref="ColumnArrayPool.None"/> when not given.
-    /// </param>
-    public TlsEventColumns(int capacity = 16, ColumnArrayPool? pool = null)
+    public TlsEventColumns(int capacity = 16)
     {
-        _pool = pool ?? ColumnArrayPool.None;
-        _eventTimeMicros = _pool.RentLongs(capacity);
+        // Pooled: partitions come and go all run long, and fresh large arrays cost zeroing and page faults.
+        _eventTimeMicros = ArrayPool<long>.Shared.Rent(capacity);
         for (var c = 0; c < Col.Count; c++)
         {
-            _strings[c] = _pool.RentStrings(capacity);
+            _strings[c] = ArrayPool<ByteArray>.Shared.Rent(capacity);
         }
     }
 
@@ -69,27 +64,29 @@ internal sealed class TlsEventColumns : IDisposable
     private void Grow()
     {
         var size = _eventTimeMicros.Length * 2;
-        var times = _pool.RentLongs(size);
-        _eventTimeMicros.AsSpan(0, Count).CopyTo(times);
-        _pool.Return(_eventTimeMicros);
-        _eventTimeMicros = times;
+        _eventTimeMicros = Regrow(_eventTimeMicros, size, Count);
         for (var c = 0; c < Col.Count; c++)
         {
-            var bigger = _pool.RentStrings(size);
-            _strings[c].AsSpan(0, Count).CopyTo(bigger);
-            _pool.Return(_strings[c]);
-            _strings[c] = bigger;
+            _strings[c] = Regrow(_strings[c], size, Count);
         }
+    }
+
+    private static T[] Regrow<T>(T[] old, int size, int count)
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(size);
+        old.AsSpan(0, count).CopyTo(bigger);
+        ArrayPool<T>.Shared.Return(old);
+        return bigger;
     }
 
     /// <summary>Returns the column arrays to the pool and frees the arena; the rows are gone afterwards.</summary>
     public void Dispose()
     {
-        _pool.Return(_eventTimeMicros);
+        ArrayPool<long>.Shared.Return(_eventTimeMicros);
         _eventTimeMicros = [];
         for (var c = 0; c < Col.Count; c++)
         {
-            _pool.Return(_strings[c]);
+            ArrayPool<ByteArray>.Shared.Return(_strings[c]);
             _strings[c] = [];
         }
 

@@ -92,26 +92,6 @@ public sealed class MemoryBudgetTests
         Assert.Equal(0, budget.Holders);
     }
 
-    [Fact]
-    public void Append_AfterAFlush_TakesTheFlushedArraysAndKeepsEveryRowsValues()
-    {
-        var budget = MemoryBudget.FromMiB(16);
-        var target = new IdTarget();
-        using var buffers = new PartitionBuffers(budget, 1_000_000) { Target = target };
-        Feed(buffers, accounts: 20, perAccount: 300, seed: 1);
-        buffers.FlushAll();
-        var kept = budget.Arrays.RetainedBytes;
-        Assert.InRange(kept, 1, budget.LimitBytes / MemoryBudget.RetainedFraction);
-
-        // The next partitions start from the kept arrays (still holding the first rows' pointers): what they write
-        // is their own rows, every one.
-        Feed(buffers, accounts: 20, perAccount: 300, seed: 2);
-        Assert.True(budget.Arrays.RetainedBytes < kept, $"kept {budget.Arrays.RetainedBytes} of {kept}: the arrays were not reused");
-        buffers.FlushAll();
-        var expected = Enumerable.Range(1, 2).SelectMany(seed => Enumerable.Range(0, 20).SelectMany(a => Enumerable.Range(0, 300).Select(i => $"e-{seed}-{a}-{i}")));
-        Assert.Equal(expected.Order(StringComparer.Ordinal), target.Ids.Order(StringComparer.Ordinal));
-    }
-
     /// <summary>Decodes records of <paramref name="accounts"/> accounts into the buffers, each with a long distinct user agent.</summary>
     private static void Feed(PartitionBuffers buffers, int accounts, int perAccount, int seed)
     {
@@ -148,19 +128,6 @@ public sealed class MemoryBudgetTests
 
         public void Skip(SkipKind kind)
         {
-        }
-    }
-
-    private sealed class IdTarget : IPartitionFlushTarget
-    {
-        public List<string> Ids { get; } = [];
-
-        public void Flush(PartitionKey key, TlsEventColumns rows)
-        {
-            foreach (var id in rows.Strings(Schema.Col.EventId))
-            {
-                Ids.Add(Encoding.UTF8.GetString(Utf8Arena.Span(id)));
-            }
         }
     }
 
