@@ -22,6 +22,16 @@ var work = Path.GetFullPath(ArgText("--out", Path.Combine(Path.GetTempPath(), "p
 var repo = FindRepo();
 var cli = Path.Combine(repo, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
 Run("dotnet", ["build", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-v", "q", "-nologo"]);
+if (args.Contains("--ready-to-run"))
+{
+    // The CLI as the image ships it (Dockerfile): published ReadyToRun, its own obj/ and bin/ so the repo's build is untouched.
+    var published = Path.Combine(work, "cli-ready-to-run");
+    var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64";
+    Run("dotnet", ["publish", Path.Combine(repo, "src", "Pipeline.Cli"), "-c", "Release", "-a", arch, "--self-contained", "false", "-p:PublishReadyToRun=true",
+        "--artifacts-path", Path.Combine(work, "cli-ready-to-run-build"), "-o", published, "-v", "q", "-nologo"]);
+    cli = Path.Combine(published, "pipeline.dll");
+}
+
 if (args.Contains("--kinesis"))
 {
     // Stream benchmark: --kinesis [--events 200000] [--shards 4[,16,64]] [--budget 192] (peak RSS stays near the budget at any shard count)
