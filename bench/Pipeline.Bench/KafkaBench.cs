@@ -12,7 +12,7 @@ using Pipeline.Tests.Support;
 /// </summary>
 internal static class KafkaBench
 {
-    public static int Run(int events, int partitions, int budgetMiB, string work, string cli, Func<string, string[], Measurement> measure)
+    public static int Run(int events, int partitions, int budgetMiB, string settings, string work, string cli, Func<string, string[], Measurement> measure)
     {
         var (ndjson, lines) = StreamBenchEvents.Load(events, work);
         var payloadBytes = lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
@@ -74,7 +74,8 @@ internal static class KafkaBench
             }
         }
 
-        var source = $"kafka://{cluster.Bootstrap}/bench?group=bench&group.protocol=consumer";
+        // --kafka-settings K=V[&K=V…]: librdkafka settings for the consumer, as a user passes them in the source URI.
+        var source = $"kafka://{cluster.Bootstrap}/bench?group=bench&group.protocol=consumer" + (settings.Length > 0 ? "&" + settings : string.Empty);
         return StreamBenchEvents.Compare(new StreamRun("kafka", "mock cluster", "partition", partitions, "one EventBridge event per message (LZ4 batches)", source, ndjson, lines.Count, payloadBytes, budgetMiB, work, cli), measure);
     }
 }

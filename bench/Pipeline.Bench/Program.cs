@@ -40,8 +40,8 @@ if (args.Contains("--kinesis"))
 
 if (args.Contains("--kafka"))
 {
-    // Stream benchmark: --kafka [--events 200000] [--partitions 16[,64]] [--budget 192] (librdkafka's mock cluster in this process)
-    return StreamBenchEvents.Sweep("partitions", Counts(ArgText("--partitions", "16")), (n, measure) => KafkaBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), work, cli, measure), Measure);
+    // Stream benchmark: --kafka [--events 200000] [--partitions 16[,64]] [--budget 192] [--kafka-settings K=V&…] (librdkafka's mock cluster in this process)
+    return StreamBenchEvents.Sweep("partitions", Counts(ArgText("--partitions", "16")), (n, measure) => KafkaBench.Run(Arg("--events", 200_000), n, Arg("--budget", 192), ArgText("--kafka-settings", string.Empty), work, cli, measure), Measure);
 }
 
 if (args.Contains("--small-files"))

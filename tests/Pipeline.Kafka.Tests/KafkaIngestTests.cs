@@ -423,6 +423,29 @@ public sealed class KafkaIngestTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ConsumerSettings_NoUserSettings_SmallPrefetchRefilledSoonNoAutoCommit()
+    {
+        var config = KafkaIngest.ConsumerSettings(KafkaSourceOptions.FromUri("kafka://127.0.0.1:9092/cloudtrail?group=g"));
+
+        Assert.Equal(8192, config.QueuedMaxMessagesKbytes);
+        Assert.Equal(20, config.FetchQueueBackoffMs);
+        Assert.False(config.EnableAutoCommit);
+        Assert.False(config.EnableAutoOffsetStore);
+        Assert.Equal("g", config.GroupId);
+    }
+
+    [Fact]
+    public void ConsumerSettings_UserSetsPrefetchAndAutoCommit_PrefetchTheirsAutoCommitStaysOff()
+    {
+        var config = KafkaIngest.ConsumerSettings(KafkaSourceOptions.FromUri(
+            "kafka://127.0.0.1:9092/cloudtrail?group=g&queued.max.messages.kbytes=65536&fetch.queue.backoff.ms=1000&enable.auto.commit=true"));
+
+        Assert.Equal(65536, config.QueuedMaxMessagesKbytes);
+        Assert.Equal(1000, config.FetchQueueBackoffMs);
+        Assert.False(config.EnableAutoCommit);
+    }
+
     [Theory]
     [InlineData("kafka://localhost:9092")]
     [InlineData("kafka:///topic")]
